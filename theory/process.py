@@ -1,0 +1,229 @@
+"""The sequential Gaussian process of a workflow, computed exactly.
+
+Linearising every fit (THEORY.md §3) gives, for the scaled errors
+H_k = sqrt(n) (theta_k - theta_0) in units of V/n,
+
+    H_k = sum_e w_ke (H_src(e) + eps_ke),
+
+with w_ke the normalised share of entry e of generation k's fit, src(e) the
+generation that emitted the batch (none for real data) and eps_ke the entry's
+noise: variance 1/c for c points, covariance 1/|B| between two uses of the same
+batch B in different generations, independence across batches. That noise splits
+exactly into independent primitives: one common term Z_B of variance 1/|B| per
+batch, plus one term of variance 1/c - 1/|B| per subsampled entry, met by no
+other generation (so a generation's subsample terms merge into one). Hence
+
+    H = Omega H + E z,   so   H = (I - Omega)^{-1} E z,   Cov H = M D M^T,
+
+with M = (I - Omega)^{-1} E and D the primitives' variances. Nothing here knows
+about presets: every workflow goes through the same construction. The exact path
+uses FLINT rational matrices; the float64 path uses LAPACK on the same system.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import flint
+import numpy as np
+
+from .workflow import Workflow
+
+__all__ = ["LinearForm", "linear_form", "covariance", "risk_ratios", "efficiencies", "covariance_float",
+           "risk_ratios_float"]
+
+
+@dataclass(frozen=True)
+class LinearForm:
+    """H = Omega H + E z with z independent centred Gaussians of variances ``variances``.
+
+    Attributes
+    ----------
+    generations : int
+        G, the length of H.
+    feedback : list of (k, j, share)
+        Omega's non-zero entries: generation k (0-based) fits a batch emitted by generation j.
+    direct : list of (k, p, share)
+        E's non-zero entries: generation k's fit contains primitive p with that share.
+    variances : list of Fraction
+        Var z_p, in units of V/n.
+    primitives : list of str
+        A name per primitive: ``Z[B]`` (batch B's common noise) or ``eta[k]`` (the
+        part of generation k's subsamples not shared with any other generation; the
+        entries' parts are independent, so their weighted sum is one Gaussian).
+    """
+
+    generations: int
+    feedback: list
+    direct: list
+    variances: list
+    primitives: list
+
+    def exact_matrices(self):
+        """(I - Omega, E, D) as FLINT rational matrices."""
+        G, P = self.generations, len(self.variances)
+        lower = flint.fmpq_mat(G, G)
+        for k in range(G):
+            lower[k, k] = 1
+        for k, j, w in self.feedback:
+            lower[k, j] -= _q(w)
+        direct = flint.fmpq_mat(G, P)
+        for k, p, w in self.direct:
+            direct[k, p] += _q(w)
+        return lower, direct
+
+    def float_matrices(self):
+        """(Omega, E, d) as float64 arrays."""
+        G, P = self.generations, len(self.variances)
+        omega, direct = np.zeros((G, G)), np.zeros((G, P))
+        if self.feedback:
+            k, j, w = zip(*self.feedback, strict=True)
+            np.add.at(omega, (np.array(k), np.array(j)), np.array(w, dtype=float))
+        k, p, w = zip(*self.direct, strict=True)
+        np.add.at(direct, (np.array(k), np.array(p)), np.array(w, dtype=float))
+        return omega, direct, np.array(self.variances, dtype=float)
+
+    def loadings_float(self):
+        """M = (I - Omega)^{-1} E in float64: H = M z."""
+        from scipy.linalg import solve_triangular
+
+        omega, direct, _ = self.float_matrices()
+        return solve_triangular(np.eye(self.generations) - omega, direct, lower=True, unit_diagonal=True)
+
+
+def _q(x):
+    x = Fraction(x)
+    return flint.fmpq(x.numerator, x.denominator)
+
+
+def linear_form(workflow: Workflow) -> LinearForm:
+    """The linear-Gaussian system that a workflow's fits define.
+
+    Examples
+    --------
+    >>> from theory.presets import preset
+    >>> lf = linear_form(preset("discard", 2))
+    >>> lf.feedback, lf.primitives, lf.variances
+    ([(1, 0, Fraction(1, 1))], ['Z[R0]', 'Z[S1]'], [Fraction(1, 1), Fraction(1, 1)])
+    """
+    index, names, variances = {}, [], []
+    feedback, direct = [], []
+    for k, fit in enumerate(workflow.shares()):
+        extra = 0  # the subsamples' own noise, one independent term per generation
+        for s in fit:
+            if not s.share:
+                continue
+            p = index.get(s.batch)
+            if p is None:
+                p = index[s.batch] = len(names)
+                names.append(f"Z[{s.batch}]")
+                variances.append(1 / s.size)
+            direct.append((k, p, s.share))
+            if s.count != s.size:
+                extra += s.share * s.share * (1 / s.count - 1 / s.size)
+            if s.batch[0] == "S":
+                feedback.append((k, s.source - 1, s.share))
+        if extra:
+            direct.append((k, len(names), Fraction(1)))
+            names.append(f"eta[{k + 1}]")
+            variances.append(extra)
+    return LinearForm(workflow.G, feedback, direct, variances, names)
+
+
+def covariance(workflow: Workflow):
+    """The exact covariance of (H_1, ..., H_G) in units of V/n, as a G x G list of Fractions.
+
+    Examples
+    --------
+    >>> from theory.presets import preset
+    >>> covariance(preset("augment", 2))
+    [[Fraction(1, 1), Fraction(1, 1)], [Fraction(1, 1), Fraction(5, 4)]]
+    """
+    lf = linear_form(workflow)
+    lower, direct = lf.exact_matrices()
+    scaled = flint.fmpq_mat(direct)
+    for k, p, w in lf.direct:
+        scaled[k, p] = direct[k, p] * _q(lf.variances[p])
+    loadings = lower.solve(direct)
+    cov = lower.solve(scaled) * loadings.transpose()
+    return [[_fraction(cov[i, j]) for j in range(lf.generations)] for i in range(lf.generations)]
+
+
+def _fraction(q):
+    return Fraction(int(q.p), int(q.q))
+
+
+def _variances_exact(workflow):
+    lf = linear_form(workflow)
+    lower, direct = lf.exact_matrices()
+    loadings = lower.solve(direct)
+    d = [_q(v) for v in lf.variances]
+    out = []
+    for k in range(lf.generations):
+        total = flint.fmpq(0)
+        for p in range(len(d)):
+            m = loadings[k, p]
+            if m != 0:
+                total += m * m * d[p]
+        out.append(_fraction(total))
+    return out
+
+
+def risk_ratios(workflow: Workflow):
+    """R_k = Var H_k / Var H_1 for k = 1..G, exact.
+
+    The ratio is the same for every regular model, loss matrix and asymptotically
+    linear estimator: V cancels.
+
+    Examples
+    --------
+    >>> from theory.presets import preset
+    >>> [str(r) for r in risk_ratios(preset("augment", 4))]
+    ['1', '5/4', '49/36', '205/144']
+    >>> [str(r) for r in risk_ratios(preset("discard", 4))]
+    ['1', '2', '3', '4']
+    """
+    var = _variances_exact(workflow)
+    return [v / var[0] for v in var]
+
+
+def efficiencies(workflow: Workflow):
+    """ARE_k = 1 / R_k, exact.
+
+    Examples
+    --------
+    >>> from theory.presets import preset
+    >>> [str(a) for a in efficiencies(preset("discard", 3))]
+    ['1', '1/2', '1/3']
+    """
+    return [1 / r for r in risk_ratios(workflow)]
+
+
+def covariance_float(workflow: Workflow) -> np.ndarray:
+    """The covariance of (H_1, ..., H_G) in float64, for long horizons.
+
+    Examples
+    --------
+    >>> from theory.presets import preset
+    >>> covariance_float(preset("augment", 2)).tolist()
+    [[1.0, 1.0], [1.0, 1.25]]
+    """
+    lf = linear_form(workflow)
+    loadings = lf.loadings_float()
+    return (loadings * np.array(lf.variances, dtype=float)) @ loadings.T
+
+
+def risk_ratios_float(workflow: Workflow) -> np.ndarray:
+    """R_k in float64, computed from the diagonal alone (O(G P) after the solve).
+
+    Examples
+    --------
+    >>> from theory.presets import preset
+    >>> risk_ratios_float(preset("discard", 3)).tolist()
+    [1.0, 2.0, 3.0]
+    """
+    lf = linear_form(workflow)
+    loadings = lf.loadings_float()
+    var = (loadings**2) @ np.array(lf.variances, dtype=float)
+    return var / var[0]
