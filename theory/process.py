@@ -77,11 +77,10 @@ class LinearForm:
         """(Omega, E, d) as float64 arrays."""
         G, P = self.generations, len(self.variances)
         omega, direct = np.zeros((G, G)), np.zeros((G, P))
-        if self.feedback:
-            k, j, w = zip(*self.feedback, strict=True)
-            np.add.at(omega, (np.array(k), np.array(j)), np.array(w, dtype=float))
-        k, p, w = zip(*self.direct, strict=True)
-        np.add.at(direct, (np.array(k), np.array(p)), np.array(w, dtype=float))
+        for matrix, entries in ((omega, self.feedback), (direct, self.direct)):
+            if entries:
+                rows, cols, shares = zip(*entries, strict=True)
+                np.add.at(matrix, (np.array(rows), np.array(cols)), _floats(shares))
         return omega, direct, np.array(self.variances, dtype=float)
 
     def loadings_float(self):
@@ -90,6 +89,12 @@ class LinearForm:
 
         omega, direct, _ = self.float_matrices()
         return solve_triangular(np.eye(self.generations) - omega, direct, lower=True, unit_diagonal=True)
+
+
+def _floats(values):
+    """float64 array of Fractions, converting each distinct object once (shares repeat a lot)."""
+    cache = {}
+    return np.array([cache[id(v)] if id(v) in cache else cache.setdefault(id(v), float(v)) for v in values])
 
 
 def _q(x):
@@ -120,7 +125,7 @@ def linear_form(workflow: Workflow) -> LinearForm:
                 names.append(f"Z[{s.batch}]")
                 variances.append(1 / s.size)
             direct.append((k, p, s.share))
-            if s.count != s.size:
+            if s.count is not s.size and s.count != s.size:
                 extra += s.share * s.share * (1 / s.count - 1 / s.size)
             if s.batch[0] == "S":
                 feedback.append((k, s.source - 1, s.share))

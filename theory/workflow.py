@@ -16,6 +16,7 @@ uses the whole batch.
 from __future__ import annotations
 
 import json
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -272,36 +273,50 @@ class Workflow:
                     f"{[None if e.weight is None else rational_to_data(e.weight) for e in gen.fit]}")
             entries = []
             for i, entry in enumerate(gen.fit, start=1):
-                where = f"generation {k}, fit entry {i}"
                 created = sizes.get(entry.batch)
                 if entry.batch in seen:
-                    raise WorkflowError(f"{where}: batch {entry.batch!r} appears twice in one fit")
+                    raise WorkflowError(f"generation {k}, fit entry {i}: batch {entry.batch!r} appears twice "
+                                        "in one fit")
                 seen.add(entry.batch)
                 if created is None or created[1] > k or (entry.batch[0] == "S" and created[1] >= k):
-                    kind, _ = entry.batch[0], None
-                    if kind == "S":
-                        hint = "a synthetic batch S<j> can be fitted only from generation j+1 on"
-                    else:
-                        hint = "a real batch R<j> exists from generation j on, if that generation sets new_real"
-                    if created is None and _ABSOLUTE.match(entry.batch) is None:
-                        hint = "batch names are R0, R<k> or S<k>"
-                    raise WorkflowError(f"{where}: batch {entry.batch!r} does not exist yet ({hint})")
+                    raise WorkflowError(f"generation {k}, fit entry {i}: batch {entry.batch!r} does not exist "
+                                        f"yet ({_missing_batch_hint(entry.batch, created)})")
                 size = created[0]
                 count = size if entry.count is None else entry.count
-                if count > size:
+                # identity first: presets share one Fraction object, and comparisons are slow
+                if count is not size and count > size:
                     raise WorkflowError(
-                        f"{where}: count {rational_to_data(count)} is more than the size "
+                        f"generation {k}, fit entry {i}: count {rational_to_data(count)} is more than the size "
                         f"{rational_to_data(size)} of batch {entry.batch}")
-                entries.append((entry.batch, size, count, entry.weight))
-            if any(weighted):
-                total = sum(w for *_, w in entries)
-                if total == 0:
-                    raise WorkflowError(f"generation {k}: the fit weights must not all be 0")
-            else:
-                total = sum(c for _, _, c, _ in entries)
-            resolved.append(tuple(
-                Share(b, s, c, (w if w is not None else c) / total) for b, s, c, w in entries))
+                entries.append((entry.batch, size, count, count if entry.weight is None else entry.weight))
+            total = _fast_sum([w for *_, w in entries])
+            if total == 0:
+                raise WorkflowError(f"generation {k}: the fit weights must not all be 0")
+            share_of = {}  # equal amounts share one Fraction (by identity, to skip hashing)
+            fit = []
+            for b, s, c, w in entries:
+                share = share_of.get(id(w))
+                if share is None:
+                    share = share_of[id(w)] = w / total
+                fit.append(Share(b, s, c, share))
+            resolved.append(tuple(fit))
         return tuple(resolved)
+
+
+def _fast_sum(values):
+    """Exact sum of Fractions over their common denominator (much faster than sum() for many terms)."""
+    den = 1
+    for v in {id(v): v for v in values}.values():
+        den = den * v.denominator // math.gcd(den, v.denominator)
+    return Fraction(sum(v.numerator * (den // v.denominator) for v in values), den)
+
+
+def _missing_batch_hint(batch, created):
+    if created is None and _ABSOLUTE.match(batch) is None:
+        return "batch names are R0, R<k> or S<k>"
+    if batch[0] == "S":
+        return "a synthetic batch S<j> can be fitted only from generation j+1 on"
+    return "a real batch R<j> exists from generation j on, if that generation sets new_real"
 
 
 # --------------------------------------------------------------------- parsing
