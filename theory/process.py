@@ -148,7 +148,7 @@ def covariance(workflow: Workflow):
     lf = linear_form(workflow)
     lower, direct = lf.exact_matrices()
     scaled = flint.fmpq_mat(direct)
-    for k, p, w in lf.direct:
+    for k, p, _ in lf.direct:
         scaled[k, p] = direct[k, p] * _q(lf.variances[p])
     loadings = lower.solve(direct)
     cov = lower.solve(scaled) * loadings.transpose()

@@ -20,9 +20,9 @@ import math
 import re
 import tomllib
 from dataclasses import dataclass, field
-from typing import NamedTuple
 from fractions import Fraction
 from pathlib import Path
+from typing import NamedTuple
 
 from .rationals import rational_to_data, to_rational
 

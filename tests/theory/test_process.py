@@ -8,8 +8,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.strategies import workflow_data
-from theory import (Workflow, covariance, covariance_float, efficiencies, preset, risk_ratios,
-                    risk_ratios_float)
+from theory import (
+    Workflow,
+    covariance,
+    covariance_float,
+    efficiencies,
+    preset,
+    risk_ratios,
+    risk_ratios_float,
+)
 
 
 def covariance_from_definition(wf):
