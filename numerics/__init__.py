@@ -1,4 +1,11 @@
 """Numerics: high-precision evaluation with error bounds, samplers and vectorised
 estimators, Monte Carlo of real model fits, the Gaussian-process simulator, sweeps, plots."""
 
-__all__: list[str] = []
+from .gp_simulator import GPResult, simulate_gp
+from .models import NUMERIC_MODELS, BlockRandom, NumericModel, logistic_mle, numeric_model
+from .montecarlo import (BLOCK, BlockSums, SimulationConfig, SimulationResult, aggregate, block_seed, prepare,
+                         run_replicates, simulate, simulate_blocks)
+
+__all__ = ["GPResult", "simulate_gp", "NUMERIC_MODELS", "BlockRandom", "NumericModel", "logistic_mle",
+           "numeric_model", "BLOCK", "BlockSums", "SimulationConfig", "SimulationResult", "aggregate", "block_seed",
+           "prepare", "run_replicates", "simulate", "simulate_blocks"]

@@ -1,0 +1,150 @@
+"""One-parameter models whose MLE is a (weighted) mean: Bernoulli, Poisson, exponential.
+
+The sum of a batch is sufficient and has a named law (binomial, Poisson, gamma),
+so a batch used only whole is drawn as its mean alone. Pooled estimates are
+``sum_e w_e T_e / sum_e w_e c_e`` with ``w_e = share_e / count_e`` and ``T_e`` the
+entry's total: numerator and denominator are computed alike, so a fit on data that
+are all 0 (or all 1) gives exactly 0 (or 1), which the ``absorbed`` metric needs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import NumericModel, gather
+
+__all__ = ["Bernoulli", "Poisson", "Exponential", "pooled_ratio"]
+
+
+def pooled_ratio(parts, key="total"):
+    """``sum_e w_e total_e / sum_e w_e count_e``, the weighted mean of pooled entries."""
+    num = den = 0.0
+    for p in parts:
+        w = p.point_weight
+        num = num + w * p.summary[key]
+        den = den + w * p.count
+    return num / den
+
+
+class _MeanModel(NumericModel):
+    """Models fitted by a weighted mean of the points (or of 1/points)."""
+
+    param = ""
+
+    def __init__(self, params, truth):
+        super().__init__(params, truth)
+        self.value0 = float(params.get(self.param, self.default))
+
+    def truth(self, ctx):
+        return {self.param: np.full(ctx.R, self.value0)}
+
+    def summarise(self, ctx, points, m, idx=None):
+        x = points["x"] if idx is None else gather(points["x"], idx)
+        return {"total": x.sum(axis=1, dtype=float)}
+
+
+class Bernoulli(_MeanModel):
+    """Bernoulli(p); the MLE is the sample proportion. ``absorbed``: p-hat is 0 or 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fractions import Fraction
+    >>> from numerics.models.base import Part
+    >>> from numerics.models.random import BlockRandom
+    >>> model = Bernoulli({"p": 0.3}, [0.3])
+    >>> rand = BlockRandom([np.random.default_rng(0)], [3])
+    >>> ctx = model.context(rand, 5)
+    >>> absorbed = {"p": np.array([0.0, 1.0, 0.5])}
+    >>> s = model.summarise(ctx, model.draw(ctx, absorbed, 5, rand), 5)
+    >>> state, _ = model.fit(ctx, [Part(s, Fraction(1), 5, 5)])
+    >>> model.metrics(ctx, state)["absorbed"][:2].tolist()
+    [1.0, 1.0]
+    """
+
+    name = "bernoulli"
+    param, default = "p", 0.3
+    metric_names = ("risk", "absorbed")
+    point_bytes = 1
+
+    def draw(self, ctx, state, m, rand):
+        return {"x": (rand.uniform(m) < state["p"][:, None]).astype(np.uint8)}
+
+    def draw_summary(self, ctx, state, m, rand):
+        return {"total": rand.binomial(m, state["p"]).astype(float)}
+
+    def fit(self, ctx, parts):
+        p = pooled_ratio(parts)
+        return {"p": p}, ~np.isfinite(p)
+
+    def metrics(self, ctx, state):
+        p = state["p"]
+        return {"risk": (p - self.value0) ** 2, "absorbed": ((p == 0) | (p == 1)).astype(float)}
+
+
+class Poisson(_MeanModel):
+    """Poisson(lam); the MLE is the sample mean. ``absorbed``: lam-hat = 0 (then every later draw is 0).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numerics.models.random import BlockRandom
+    >>> model = Poisson({"lam": 2}, [2.0])
+    >>> rand = BlockRandom([np.random.default_rng(0)], [50000])
+    >>> ctx = model.context(rand, 1)
+    >>> x = model.draw(ctx, model.truth(ctx), 1, rand)["x"]
+    >>> round(float(x.mean()), 1), round(float(x.var()), 1)
+    (2.0, 2.0)
+    """
+
+    name = "poisson"
+    param, default = "lam", 1.0
+    metric_names = ("risk", "absorbed")
+
+    def draw(self, ctx, state, m, rand):
+        return {"x": rand.poisson(state["lam"][:, None], m)}
+
+    def draw_summary(self, ctx, state, m, rand):
+        return {"total": rand.poisson(m * state["lam"]).astype(float)}
+
+    def fit(self, ctx, parts):
+        lam = pooled_ratio(parts)
+        return {"lam": lam}, ~np.isfinite(lam)
+
+    def metrics(self, ctx, state):
+        lam = state["lam"]
+        return {"risk": (lam - self.value0) ** 2, "absorbed": (lam == 0).astype(float)}
+
+
+class Exponential(_MeanModel):
+    """Exponential with rate lambda; the MLE is 1 / (weighted) sample mean.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numerics.models.random import BlockRandom
+    >>> model = Exponential({"rate": 4}, [4.0])
+    >>> rand = BlockRandom([np.random.default_rng(0)], [40000])
+    >>> ctx = model.context(rand, 1)
+    >>> round(float(model.draw(ctx, model.truth(ctx), 1, rand)["x"].mean()), 2)
+    0.25
+    """
+
+    name = "exponential"
+    param, default = "rate", 1.0
+
+    def draw(self, ctx, state, m, rand):
+        x = rand.exponential(m)
+        x /= state["rate"][:, None]
+        return {"x": x}
+
+    def draw_summary(self, ctx, state, m, rand):
+        return {"total": rand.gamma(float(m)) / state["rate"]}
+
+    def fit(self, ctx, parts):
+        with np.errstate(divide="ignore"):
+            rate = 1.0 / pooled_ratio(parts)
+        return {"rate": rate}, ~(np.isfinite(rate) & (rate > 0))
+
+    def metrics(self, ctx, state):
+        return {"risk": (state["rate"] - self.value0) ** 2}

@@ -1,0 +1,647 @@
+"""Monte Carlo of real model fits under any workflow: data drawn and fitted, generation after generation.
+
+For every replicate the engine does what an experimenter would: it draws the real
+batches from the truth, fits the model's real estimator on the entries each
+generation's fit lists (whole batches, or subsamples drawn without replacement
+afresh in every generation, pooled or weighted by their shares), computes the
+per-replicate metrics of DESIGN.md, and samples the next synthetic batch from the
+fitted model. Everything is vectorised over a chunk of replicates.
+
+Fast paths (``method="auto"``, the default) are exact in distribution: a batch that
+no fit subsamples and whose estimator has a sufficient statistic is drawn as that
+statistic alone (the mean of m Gaussian points as N(mu, sigma^2/m), a Poisson total
+as Poisson(m lambda), ...), and whole batches enter a pooled fit through their
+statistics only. ``method="sample"`` draws every point.
+
+Reproducibility
+---------------
+Replicates come in blocks of :data:`BLOCK`; block ``b`` draws its random numbers only
+from ``numpy.random.default_rng(block_seed(seed, b, stream))``, in an order fixed by
+the workflow, and every per-replicate computation is row-wise, so a block's results
+and its :class:`BlockSums` do not depend on the other blocks computed with it:
+results are identical (``==``) whatever the chunk size or the grouping of blocks
+into cells, and :func:`aggregate` combines blocks with exactly rounded sums.
+
+Failures
+--------
+A replicate whose fit fails (see :mod:`numerics.models`), or whose metrics are not
+finite, is *failed* from that generation on: its later fits would be built on a fit
+that does not exist. The ``failed`` metric is the fraction of replicates failed by
+generation k; every other metric averages over the replicates not failed at k (their
+number is kept in :attr:`BlockSums.counts`). A failed replicate keeps drawing its
+random numbers (from the truth) so that the others' streams do not move.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+
+import numpy as np
+
+from .models import Part, numeric_model
+from .models.base import where_state
+from .models.random import BlockRandom
+
+__all__ = ["BLOCK", "block_seed", "SimulationConfig", "BlockSums", "SimulationResult", "simulate_blocks",
+           "aggregate", "simulate", "prepare", "run_replicates", "METHODS"]
+
+BLOCK = 250
+"""Replicates per random-number block (part of the reproducibility contract)."""
+
+METHODS = ("auto", "sample")
+_MEMORY_BUDGET = 256 * 2**20   # bytes a chunk may use, roughly
+_MAX_CHUNK = 100 * BLOCK
+
+
+def block_seed(seed: int, block: int, stream: tuple[int, ...] = ()) -> np.random.SeedSequence:
+    """The seed of block ``block``: ``SeedSequence(seed, spawn_key=(*stream, block))``.
+
+    Examples
+    --------
+    >>> block_seed(7, 3, (1,)).spawn_key
+    (1, 3)
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"the seed must be a non-negative integer, got {seed!r}")
+    if isinstance(block, bool) or not isinstance(block, int | np.integer) or block < 0:
+        raise ValueError(f"the block index must be a non-negative integer, got {block!r}")
+    stream = tuple(stream)
+    if any(isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 0 for s in stream):
+        raise ValueError(f"a stream is a tuple of non-negative integers, got {stream!r}")
+    return np.random.SeedSequence(int(seed), spawn_key=(*map(int, stream), int(block)))
+
+
+# ----------------------------------------------------------------------------------- configuration
+def _positive_int(value, what):
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ValueError(f"{what} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    """What to simulate: model and parameters, workflow spec, base size n, generations, replicates.
+
+    Examples
+    --------
+    >>> cfg = SimulationConfig("gaussian-mean", {"sigma": "2"}, "augment", 10, 3, 500).validated()
+    >>> cfg.params
+    {'mu': 0.0, 'sigma': 2.0, 'estimator': 'mean'}
+    >>> cfg.to_json()
+    '{"generations":3,"model":"gaussian-mean","n":10,"params":{"estimator":"mean","mu":0.0,"sigma":2.0},\
+"replicates":500,"workflow":"augment"}'
+    >>> SimulationConfig("gaussian-mean", {}, "augment", 0, 3, 500).validated()
+    Traceback (most recent call last):
+    ...
+    ValueError: n (the base sample size) must be a positive integer, got 0
+    """
+
+    model: str
+    params: dict
+    workflow: str
+    n: int
+    generations: int
+    replicates: int
+
+    def validated(self) -> SimulationConfig:
+        """This configuration with checked sizes and validated (typed, defaults filled) parameters.
+
+        Raises
+        ------
+        ValueError
+            Naming the bad value: sizes below 1, an unknown model or workflow, a
+            parameter outside the model's domain, or a linear regression whose fits see
+            fewer than d + 2 points (its exact risk, through E (X^T X)^{-1}, needs them).
+        """
+        from theory.models import get_model
+
+        n = _positive_int(self.n, "n (the base sample size)")
+        G = _positive_int(self.generations, "generations")
+        R = _positive_int(self.replicates, "replicates")
+        if not isinstance(self.workflow, str) or not self.workflow:
+            raise ValueError(f"the workflow must be a preset name or a file path, got {self.workflow!r}")
+        symbolic = get_model(self.model)
+        params = symbolic.validate_params(self.params)
+        workflow = _workflow_at(self.workflow, G, n)
+        if self.model == "linreg":
+            _check_regression_sizes(params, workflow, n)
+        _model(self.model, params)   # the numeric side's own checks (e.g. an expfam sampler)
+        return replace(self, params=params, n=n, generations=G, replicates=R)
+
+    def workflow_at_n(self):
+        """The workflow actually simulated: ``load_workflow(spec, G).at_sample_size(n)``."""
+        return _workflow_at(self.workflow, self.generations, self.n)
+
+    def to_json(self) -> str:
+        """Canonical JSON (sorted keys, no spaces): the configuration's identity."""
+        return json.dumps({"model": self.model, "params": _jsonable(self.params), "workflow": self.workflow,
+                           "n": self.n, "generations": self.generations, "replicates": self.replicates},
+                          sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def _stamp(spec):
+    """What identifies a workflow spec's content: nothing for a preset, else the file's mtime and size."""
+    from theory.presets import is_preset_spec
+
+    if is_preset_spec(spec):
+        return None
+    try:
+        st = os.stat(spec)
+    except OSError:
+        return ()      # let the loader report the missing file
+    return (st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=128)
+def _workflow_cached(spec, G, n, stamp):
+    from theory.presets import load_workflow
+
+    return load_workflow(spec, G).at_sample_size(n)
+
+
+def _workflow_at(spec, G, n):
+    """``load_workflow(spec, G).at_sample_size(n)``, built once per content (workflows are immutable)."""
+    return _workflow_cached(spec, G, n, _stamp(spec))
+
+
+@functools.lru_cache(maxsize=64)
+def _model_cached(name, items):
+    return numeric_model(name, dict(items))
+
+
+def _model(name, params):
+    """The numeric model for validated ``params``, built once (models are stateless between chunks)."""
+    return _model_cached(name, tuple(sorted(params.items())))
+
+
+@functools.lru_cache(maxsize=128)
+def _plan_cached(spec, G, n, stamp, needs_points, summary_draw, method):
+    return _Plan(_workflow_cached(spec, G, n, stamp), n, needs_points, summary_draw, method)
+
+
+def prepare(config, method="auto"):
+    """The numeric model and the run plan of a validated configuration: what :func:`run_replicates` needs.
+
+    Both are built once per configuration content and shared (they are not modified).
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    model = _model(config.model, config.params)
+    return model, _plan_cached(config.workflow, config.generations, config.n, _stamp(config.workflow),
+                               model.needs_points, model.summary_draw, method)
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Fraction):
+        return value.numerator if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
+
+
+def _check_regression_sizes(params, workflow, n):
+    """Least squares on a Gaussian design has a finite risk only with at least d + 2 rows.
+
+    The same rule as the prediction's: a fixed design needs n >= d + 2 (and as many rows in the real
+    data R0, the design itself); a fresh design needs d + 2 points in every fit.
+    """
+    d = params["d"]
+    if params.get("design", "fixed") == "fixed":
+        rows = int(workflow.real * n)
+        if min(n, rows) < d + 2:
+            raise ValueError(f"linreg with d = {d} and a fixed design needs n >= d + 2 = {d + 2} and as many "
+                             f"design rows (the real data R0), got n = {n} and {rows} rows; "
+                             "E (X^T X)^-1 is finite only then")
+        return
+    for k, fit in enumerate(workflow.shares(), start=1):
+        points = sum(int(s.count * n) for s in fit if s.share)
+        if points < d + 2:
+            raise ValueError(f"linreg with d = {d} needs at least d + 2 = {d + 2} points in every fit, "
+                             f"got {points} in generation {k} (n = {n}); E (X^T X)^-1 is finite only then")
+
+
+# ----------------------------------------------------------------------------------- the plan
+@dataclass(frozen=True)
+class _Entry:
+    batch: str
+    count: int
+    size: int
+    share: Fraction
+
+
+@dataclass(frozen=True)
+class _Generation:
+    new_real: int | None
+    entries: tuple[_Entry, ...]
+    emit: int | None
+
+
+class _Plan:
+    """A workflow at sample size n as the engine runs it: sizes in points, what to keep, when to drop it."""
+
+    def __init__(self, workflow, n, needs_points, summary_draw, method):
+        self.G = workflow.G
+        self.real = int(workflow.real * n)
+        gens = []
+        for gen, fit in zip(workflow.generations, workflow.shares(), strict=True):
+            entries = tuple(_Entry(s.batch, int(s.count * n), int(s.size * n), s.share)
+                            for s in fit if s.share)
+            gens.append(_Generation(None if gen.new_real is None else int(gen.new_real * n), entries,
+                                    None if gen.emit is None else int(gen.emit * n)))
+        self.generations = tuple(gens)
+        self.last_use = {}
+        subsampled = set()
+        for k, g in enumerate(gens, start=1):
+            for e in g.entries:
+                self.last_use[e.batch] = k
+                if e.count < e.size:
+                    subsampled.add(e.batch)
+        self.keep_points = {b: needs_points or b in subsampled for b in self.last_use}
+        self.fast = {b: method == "auto" and summary_draw and not self.keep_points[b] for b in self.last_use}
+
+    def bytes_per_replicate(self, model, metrics):
+        """A rough upper bound of the memory one replicate needs while a chunk runs."""
+        size_of = {"R0": self.real}
+        per_metric = self.G * 8 * 3
+        peak = 0
+        alive = {}
+        for k, g in enumerate(self.generations, start=1):
+            if g.new_real:
+                size_of[f"R{k}"] = g.new_real
+            for name in list(alive):
+                if self.last_use[name] < k:
+                    del alive[name]
+            for name in {e.batch for e in g.entries}:
+                keep = self.keep_points.get(name, False)
+                points = size_of.get(name, 0) * model.point_bytes
+                alive[name] = points if keep else model.summary_bytes(self.real)
+            fit_points = sum(e.count for e in g.entries)
+            temp = 4 * fit_points * model.point_bytes if model.needs_points else 0
+            temp += 3 * max([e.size for e in g.entries] + [g.emit or 0]) * model.point_bytes
+            if g.emit:
+                size_of[f"S{k}"] = g.emit
+            peak = max(peak, sum(alive.values()) + temp)
+        return peak + per_metric * (len(metrics) + 1) + model.context_bytes(self.real)
+
+
+def _default_chunk(plan, model):
+    per = max(1, plan.bytes_per_replicate(model, model.metric_names))
+    blocks = max(1, min(_MAX_CHUNK // BLOCK, _MEMORY_BUDGET // (per * BLOCK)))
+    return blocks * BLOCK
+
+
+# ----------------------------------------------------------------------------------- the engine
+def run_replicates(model, plan, rand):
+    """Run every generation of ``plan`` for the replicates of ``rand``.
+
+    Returns
+    -------
+    values : dict of str -> ndarray, shape (R, G)
+        Per-replicate metrics (meaningless where ``failed``).
+    failed : ndarray of bool, shape (R, G)
+        Whether the replicate has failed by generation k.
+    """
+    R, G = rand.size, plan.G
+    ctx = model.context(rand, plan.real)
+    truth = model.truth(ctx)
+    store = {}
+
+    def make(name, state, m):
+        if name not in plan.last_use:
+            return
+        if plan.keep_points[name]:
+            store[name] = {"points": model.draw(ctx, state, m, rand), "whole": None}
+        elif plan.fast[name]:
+            store[name] = {"whole": model.draw_summary(ctx, state, m, rand)}
+        else:
+            store[name] = {"whole": model.summarise(ctx, model.draw(ctx, state, m, rand), m)}
+
+    make("R0", truth, plan.real)
+    values = {name: np.empty((R, G)) for name in model.metric_names}
+    failed_by = np.empty((R, G), dtype=bool)
+    failed = np.zeros(R, dtype=bool)
+    for k, gen in enumerate(plan.generations, start=1):
+        if gen.new_real:
+            make(f"R{k}", truth, gen.new_real)
+        parts = []
+        for e in gen.entries:
+            batch = store[e.batch]
+            if e.count == e.size:
+                if batch["whole"] is None:
+                    batch["whole"] = model.summarise(ctx, batch["points"], e.size)
+                summary = batch["whole"]
+            else:
+                keys = rand.uniform(e.size)
+                idx = np.argpartition(keys, e.count - 1, axis=1)[:, :e.count]
+                summary = model.summarise(ctx, batch["points"], e.size, idx)
+            parts.append(Part(summary, e.share, e.count, e.size))
+        with np.errstate(all="ignore"):     # a degenerate fit shows as non-finite values, flagged below
+            state, fit_failed = model.fit(ctx, parts)
+            metrics = model.metrics(ctx, state)
+        bad = fit_failed.copy()
+        for name, v in metrics.items():
+            bad |= ~np.isfinite(v)
+            values[name][:, k - 1] = v
+        failed |= bad
+        failed_by[:, k - 1] = failed
+        if failed.any():
+            state = where_state(~failed, state, truth)
+        if gen.emit:
+            make(f"S{k}", state, gen.emit)
+        for name in [b for b in store if plan.last_use[b] <= k]:
+            del store[name]
+    return values, failed_by
+
+
+# ----------------------------------------------------------------------------------- sums
+def _hex(values):
+    return [float(v).hex() for v in values]
+
+
+def _unhex(values):
+    return np.array([float.fromhex(v) for v in values], dtype=float)
+
+
+@dataclass(eq=False)
+class BlockSums:
+    """One block's per-metric, per-generation sums: all a later aggregate needs, exactly.
+
+    Attributes
+    ----------
+    block : int
+        The block index.
+    count : int
+        Replicates in the block.
+    sums, sumsq : dict of str -> ndarray, shape (G,)
+        Sum and sum of squares of each metric over the block's counted replicates.
+    counts : dict of str -> ndarray of int, shape (G,)
+        For every metric that excludes failed replicates (all but ``failed``), how many
+        replicates were counted at each generation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> b = BlockSums(0, 2, {"risk": np.array([0.1, 0.3])}, {"risk": np.array([0.01, 0.05])},
+    ...               {"risk": np.array([2, 1])})
+    >>> BlockSums.from_dict(json.loads(json.dumps(b.to_dict()))) == b
+    True
+    """
+
+    block: int
+    count: int
+    sums: dict
+    sumsq: dict
+    counts: dict = field(default_factory=dict)
+
+    def replicates(self, name):
+        """How many replicates each generation's sum of ``name`` covers."""
+        return self.counts[name] if name in self.counts else np.full(len(self.sums[name]), self.count)
+
+    def to_dict(self):
+        """JSON-able data; floats as exact hexadecimal strings (``float.hex``)."""
+        return {"block": int(self.block), "count": int(self.count),
+                "sums": {k: _hex(v) for k, v in self.sums.items()},
+                "sumsq": {k: _hex(v) for k, v in self.sumsq.items()},
+                "counts": {k: [int(c) for c in v] for k, v in self.counts.items()}}
+
+    @classmethod
+    def from_dict(cls, data):
+        """The inverse of :meth:`to_dict`."""
+        try:
+            return cls(int(data["block"]), int(data["count"]),
+                       {k: _unhex(v) for k, v in data["sums"].items()},
+                       {k: _unhex(v) for k, v in data["sumsq"].items()},
+                       {k: np.array(v, dtype=np.int64) for k, v in data.get("counts", {}).items()})
+        except (KeyError, TypeError, ValueError) as err:
+            raise ValueError(f"malformed block sums {str(data)[:120]!r}: {err}") from None
+
+    def __eq__(self, other):
+        return isinstance(other, BlockSums) and self.to_dict() == other.to_dict()
+
+    __hash__ = None
+
+
+def _block_sums(values, failed_by, first_block, sizes):
+    out = []
+    lo = 0
+    for i, size in enumerate(sizes):
+        hi = lo + size
+        failed = np.ascontiguousarray(failed_by[lo:hi].T)            # (G, replicates): row-wise sums
+        ok = ~failed
+        sums, sumsq, counts = {}, {}, {}
+        for name, v in values.items():
+            x = np.where(ok, np.ascontiguousarray(v[lo:hi].T), 0.0)
+            sums[name], sumsq[name] = x.sum(axis=1), (x * x).sum(axis=1)
+            counts[name] = ok.sum(axis=1).astype(np.int64)
+        f = failed.astype(float)
+        sums["failed"], sumsq["failed"] = f.sum(axis=1), f.sum(axis=1)
+        out.append(BlockSums(first_block + i, size, sums, sumsq, counts))
+        lo = hi
+    return out
+
+
+def aggregate(blocks: Iterable[BlockSums]) -> dict[str, dict[str, list[float]]]:
+    """Mean and standard error of every metric and generation over the blocks.
+
+    Sums are combined with :func:`math.fsum` (exactly rounded) and the variance from
+    them in exact rational arithmetic, so the result does not depend on how the
+    blocks were grouped or ordered. A generation where no replicate was counted has
+    mean ``None``; with one replicate the standard error is ``None``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> one = lambda b, x: BlockSums(b, 1, {"risk": np.array([x])}, {"risk": np.array([x * x])},
+    ...                              {"risk": np.array([1])})
+    >>> aggregate([one(0, 1.0), one(1, 3.0)])
+    {'risk': {'mean': [2.0], 'stderr': [1.0]}}
+    """
+    blocks = list(blocks)
+    if not blocks:
+        raise ValueError("aggregate needs at least one block, got none")
+    names = list(blocks[0].sums)
+    out = {}
+    for name in names:
+        try:
+            rows = [(b.sums[name], b.sumsq[name], b.replicates(name)) for b in blocks]
+        except KeyError:
+            raise ValueError(f"metric {name!r} is missing from some blocks") from None
+        G = len(rows[0][0])
+        means, errors = [], []
+        for g in range(G):
+            s1 = math.fsum(r[0][g] for r in rows)
+            s2 = math.fsum(r[1][g] for r in rows)
+            N = sum(int(r[2][g]) for r in rows)
+            if N == 0 or not (math.isfinite(s1) and math.isfinite(s2)):
+                means.append(None if N == 0 else s1 / N)
+                errors.append(None)
+                continue
+            means.append(s1 / N)
+            if N < 2:
+                errors.append(None)
+                continue
+            S1, S2 = Fraction(s1), Fraction(s2)
+            var = max(Fraction(0), (S2 - S1 * S1 / N) / (N - 1))
+            errors.append(math.sqrt(var / N))
+        out[name] = {"mean": means, "stderr": errors}
+    return out
+
+
+# ----------------------------------------------------------------------------------- running
+def _chunks(config, seed, blocks, stream, chunk, method):
+    model, plan = prepare(config, method)
+    total = -(-config.replicates // BLOCK)
+    blocks = list(blocks)
+    for b in blocks:
+        if isinstance(b, bool) or not isinstance(b, int | np.integer) or not 0 <= b < total:
+            raise ValueError(f"block {b!r} is outside 0..{total - 1} ({config.replicates} replicates "
+                             f"in blocks of {BLOCK})")
+    chunk = _default_chunk(plan, model) if chunk is None else _checked_chunk(chunk)
+    per = int(chunk) // BLOCK
+    for start in range(0, len(blocks), per):
+        group = blocks[start:start + per]
+        sizes = [min(BLOCK, config.replicates - b * BLOCK) for b in group]
+        gens = [np.random.default_rng(block_seed(seed, b, stream)) for b in group]
+        rand = BlockRandom(gens, sizes)
+        values, failed_by = run_replicates(model, plan, rand)
+        # blocks in a group need not be consecutive: each one's rows are its own
+        yield [BlockSums(b, s.count, s.sums, s.sumsq, s.counts)
+               for b, s in zip(group, _block_sums(values, failed_by, 0, sizes), strict=True)]
+
+
+def _checked_chunk(chunk):
+    if isinstance(chunk, bool) or not isinstance(chunk, int | np.integer) or chunk < BLOCK or chunk % BLOCK:
+        raise ValueError(f"chunk must be a positive multiple of {BLOCK} replicates, got {chunk!r}")
+    return int(chunk)
+
+
+def simulate_blocks(config: SimulationConfig, seed: int, blocks: range, stream: tuple = (), *, chunk=None,
+                    method="auto") -> list[BlockSums]:
+    """The :class:`BlockSums` of the given blocks of ``config``'s replicates.
+
+    Block ``b`` covers replicates ``[b * BLOCK, min((b + 1) * BLOCK, replicates))`` and
+    draws only from ``block_seed(seed, b, stream)``; up to ``chunk`` replicates are
+    vectorised at once (default: as many as a memory budget allows).
+
+    Examples
+    --------
+    >>> cfg = SimulationConfig("poisson", {}, "discard", 5, 3, 600)
+    >>> [b.count for b in simulate_blocks(cfg, 1, range(3))]
+    [250, 250, 100]
+    """
+    config = config.validated()
+    return [b for group in _chunks(config, seed, blocks, tuple(stream), chunk, method) for b in group]
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """The outcome of :func:`simulate`: configuration, seed, Monte Carlo metrics and the theory's prediction.
+
+    Attributes
+    ----------
+    config : SimulationConfig
+    seed : int
+    metrics : dict
+        As :func:`aggregate`: ``{name: {"mean": [G], "stderr": [G]}}``.
+    theory : dict
+        ``{name: [G floats] or None}``, the prediction of :func:`theory.predictions.predict`
+        for the simulated workflow (``workflow.at_sample_size(n)``).
+    exact : bool
+        Whether that prediction is exact at this n (otherwise asymptotic).
+    notes : dict
+        The prediction's notes.
+    """
+
+    config: SimulationConfig
+    seed: int
+    metrics: dict
+    theory: dict
+    exact: bool
+    notes: dict = field(default_factory=dict)
+
+    def to_json_dict(self):
+        """The ``simulate --json`` object of DESIGN.md (non-finite numbers as ``null``)."""
+        c = self.config
+        return {"model": c.model, "workflow": c.workflow, "n": c.n, "generations": c.generations,
+                "replicates": c.replicates, "seed": self.seed, "params": _jsonable(c.params),
+                "metrics": {k: {"mean": _finite(v["mean"]), "stderr": _finite(v["stderr"])}
+                            for k, v in self.metrics.items()},
+                "theory": {k: None if v is None else _finite(v) for k, v in self.theory.items()},
+                "exact": bool(self.exact)}
+
+
+def _finite(values):
+    return [None if v is None or not math.isfinite(float(v)) else float(v) for v in values]
+
+
+def simulate(config, seed, chunk=None, progress=None, stream=(), *, method="auto") -> SimulationResult:
+    """Simulate ``config`` with ``seed``: Monte Carlo of real fits, with the theory's prediction beside it.
+
+    Parameters
+    ----------
+    config : SimulationConfig
+    seed : int
+    chunk : int, optional
+        Replicates vectorised at once, a multiple of :data:`BLOCK` (default: bounded
+        memory). Results do not depend on it.
+    progress : bool, optional
+        Show a progress bar on stderr; ``None`` shows one when stderr is a terminal.
+    stream : tuple of int
+        Extra spawn-key prefix, for independent runs with one seed.
+    method : {"auto", "sample"}
+        ``"auto"`` uses the exact-in-distribution fast paths; ``"sample"`` draws every point.
+
+    Examples
+    --------
+    >>> cfg = SimulationConfig("gaussian-mean", {}, "discard", 20, 3, 2000)
+    >>> result = simulate(cfg, seed=1, progress=False)
+    >>> result.exact, [round(t * 20, 6) for t in result.theory["risk"]]
+    (True, [1.0, 2.0, 3.0])
+    >>> [abs(m - t) < 4 * s for m, s, t in zip(result.metrics["risk"]["mean"],
+    ...     result.metrics["risk"]["stderr"], result.theory["risk"])]
+    [True, True, True]
+    """
+    config = config.validated()
+    block_seed(seed, 0, stream)
+    if chunk is not None:
+        _checked_chunk(chunk)
+    from theory.predictions import predict
+
+    workflow = config.workflow_at_n()
+    prediction = predict(config.model, config.params, workflow, config.n)
+    show = sys.stderr.isatty() if progress is None else bool(progress)
+    total = -(-config.replicates // BLOCK)
+    sums = []
+    bar = None
+    if show:
+        from tqdm import tqdm
+
+        bar = tqdm(total=config.replicates, unit="rep", desc=f"{config.model} {config.workflow}",
+                   file=sys.stderr, leave=False)
+    try:
+        for group in _chunks(config, seed, range(total), tuple(stream), chunk, method):
+            sums.extend(group)
+            if bar is not None:
+                bar.update(sum(b.count for b in group))
+    finally:
+        if bar is not None:
+            bar.close()
+    metrics = aggregate(sums)
+    theory = {name: (None if prediction.metrics.get(name) is None
+                     else [None if v is None else float(v) for v in prediction.metrics[name]])
+              for name in metrics}
+    return SimulationResult(config, int(seed), metrics, theory, bool(prediction.exact),
+                            dict(prediction.notes))

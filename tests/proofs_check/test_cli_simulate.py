@@ -1,0 +1,98 @@
+"""``pi2over6 simulate``: the DESIGN.md JSON schema, the readable table, exit codes and one-line errors."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from proofs_check.cli import main
+
+BASE = ["simulate", "--model", "gaussian-mean", "--workflow", "discard", "--n", "10", "--generations", "3",
+        "--replicates", "600", "--seed", "1"]
+
+
+def run(argv, capsys):
+    status = main(argv)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_json_follows_the_design_schema(capsys):
+    status, out, err = run(BASE + ["--set", "sigma=2", "--json"], capsys)
+    assert status == 0 and err == ""           # no progress bar when not a terminal or with --json
+    data = json.loads(out)
+    assert set(data) == {"model", "workflow", "n", "generations", "replicates", "seed", "params", "metrics",
+                         "theory", "exact"}
+    header = [data[key] for key in ("model", "workflow", "n", "generations", "replicates", "seed")]
+    assert header == ["gaussian-mean", "discard", 10, 3, 600, 1]
+    assert data["params"] == {"mu": 0.0, "sigma": 2.0, "estimator": "mean"}
+    assert set(data["metrics"]) == {"risk", "failed"} and set(data["theory"]) == set(data["metrics"])
+    for stats in data["metrics"].values():
+        assert set(stats) == {"mean", "stderr"} and len(stats["mean"]) == len(stats["stderr"]) == 3
+        assert all(isinstance(v, float) for v in stats["mean"] + stats["stderr"])
+    assert data["exact"] is True and len(data["theory"]["risk"]) == 3
+    # the exact risk of the sample mean under discard is k sigma^2 / n; 4 standard errors
+    for k, (m, s) in enumerate(zip(data["metrics"]["risk"]["mean"], data["metrics"]["risk"]["stderr"],
+                                   strict=True), start=1):
+        assert abs(data["theory"]["risk"][k - 1] - 4 * k / 10) < 1e-12
+        assert abs(m - 4 * k / 10) <= 4 * s
+
+
+def test_json_metrics_per_model(capsys):
+    status, out, _ = run(["simulate", "--model", "mvn", "--workflow", "augment", "--n", "20", "--generations",
+                          "2", "--replicates", "300", "--seed", "3", "--set", "d=3", "--json"], capsys)
+    data = json.loads(out)
+    assert status == 0 and set(data["metrics"]) == {"risk", "trace_ratio", "det_ratio", "failed"}
+
+
+def test_chunk_does_not_change_the_result(capsys):
+    _, a, _ = run(BASE + ["--json", "--chunk", "250"], capsys)
+    _, b, _ = run(BASE + ["--json", "--chunk", "500"], capsys)
+    assert json.loads(a) == json.loads(b)
+
+
+def test_table_lists_every_metric_with_theory(capsys):
+    status, out, err = run(BASE + ["--model", "gaussian", "--set", "estimator=unbiased"], capsys)
+    assert status == 0 and err == ""
+    for name in ("risk", "sigma2", "sigma", "w2sq", "failed"):
+        assert f"\n{name} (theory exact at this n)\n" in out     # all exact under discard
+    assert "generation" in out and "theory" in out and "gaussian under discard" in out
+
+
+@pytest.mark.parametrize("extra, fragment", [
+    (["--set", "sigma=0"], "sigma must be positive, got '0'"),
+    (["--set", "sigma=-1"], "'-1'"),
+    (["--model", "bernoulli", "--set", "p=1.2"], "'1.2'"),
+    (["--model", "bernoulli", "--set", "p=0"], "'0'"),
+    (["--model", "mvn", "--set", "d=0"], "'0'"),
+    (["--model", "linreg", "--set", "d=9"], "d + 2 = 11"),
+    (["--model", "nope"], "unknown model 'nope'"),
+    (["--workflow", "sideways"], "sideways"),
+    (["--workflow", "missing.json"], "missing.json"),
+    (["--set", "sigma"], "KEY=VALUE, got 'sigma'"),
+    (["--set", "sigma=1", "--set", "sigma=2"], "twice"),
+    (["--set", "colour=red"], "unknown parameter 'colour'"),
+    (["--replicates", "0"], "replicates must be a positive integer, got 0"),
+    (["--n", "0"], "got 0"),
+    (["--n", "ten"], "--n: invalid integer value: 'ten'"),
+    (["--seed", "-3"], "-3"),
+    (["--chunk", "100"], "multiple of 250"),
+])
+def test_bad_input_exits_2_with_one_line(extra, fragment, capsys):
+    status, out, err = run(BASE + extra, capsys)
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("pi2over6: error:") and fragment in err, err
+
+
+def test_missing_required_option_exits_2(capsys):
+    status, _, err = run(["simulate", "--model", "gaussian"], capsys)
+    assert status == 2 and err.count("\n") == 1 and "required" in err
+
+
+def test_console_entry_point_exit_status():
+    """The real process: exit status 2 and exactly one line on stderr, no traceback."""
+    proc = subprocess.run([sys.executable, "-m", "proofs_check", *BASE, "--set", "sigma=0"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
