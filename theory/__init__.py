@@ -1,19 +1,34 @@
 """Exact theory of model collapse: workflows as data, the sequential Gaussian process,
 closed forms, limits and LaTeX (SymPy and exact rationals)."""
 
-from .presets import PRESETS, load_workflow, preset
-from .process import (
-                      LinearForm,
-                      covariance,
-                      covariance_float,
-                      efficiencies,
-                      linear_form,
-                      risk_ratios,
-                      risk_ratios_float,
+from .closed_form import (
+    Bound,
+    ClosedForm,
+    PooledFitIdentity,
+    Recurrence,
+    closed_form,
+    closed_form_from_terms,
+    family_terms,
+    find_recurrence,
+    pooled_fit_identity,
+    risk_bound,
+    risk_limit,
 )
+from .latex import latex_pieces, latex_snippet, ratio_table
+from .presets import PRESETS, load_workflow, preset
+from .process import LinearForm, covariance, covariance_float, efficiencies, linear_form, risk_ratios, risk_ratios_float
 from .rationals import to_rational
 from .workflow import FitEntry, Generation, Share, Workflow, WorkflowError
 
-__all__ = ["PRESETS", "load_workflow", "preset", "LinearForm", "covariance", "covariance_float",
-           "efficiencies", "linear_form", "risk_ratios", "risk_ratios_float", "to_rational", "FitEntry",
-           "Generation", "Share", "Workflow", "WorkflowError"]
+__all__ = [
+    # workflows as data
+    "FitEntry", "Generation", "Share", "Workflow", "WorkflowError", "PRESETS", "load_workflow", "preset",
+    "to_rational",
+    # the exact sequential Gaussian process
+    "LinearForm", "linear_form", "covariance", "covariance_float", "efficiencies", "risk_ratios",
+    "risk_ratios_float",
+    # closed forms, limits, LaTeX
+    "Bound", "ClosedForm", "PooledFitIdentity", "Recurrence", "closed_form", "closed_form_from_terms",
+    "family_terms", "find_recurrence", "pooled_fit_identity", "risk_bound", "risk_limit", "latex_pieces",
+    "latex_snippet", "ratio_table",
+]

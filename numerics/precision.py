@@ -1,0 +1,327 @@
+"""Risk ratios and their limits at any precision, each with an error bound.
+
+:func:`ratios_mp` turns the exact ratios of a workflow into mpmath numbers.
+:func:`limit_estimate` evaluates lim R_k of a family of workflows by one of three
+routes, and says how far the value can be from the limit:
+
+``"symbolic"``
+    the limit of the proved closed form (:func:`theory.closed_form.closed_form`),
+    evaluated by SymPy at extra precision; the bound covers the rounding.
+``"tail"``
+    from the sequence itself, independently of the closed form's solution. When
+    the increments R_{k+1} - R_k = r(k) are a rational function whose partial
+    fractions c (k + b)^-p all have p >= 2 and one sign (so every derivative of r
+    keeps its sign), the tail sum from K on is the Euler-Maclaurin expansion, all of
+    whose terms are exact rationals here, and the remainder after the B_2m term is
+    at most that term in size (Knuth 1997, TAOCP vol. 1, §1.2.11.2, exercise 3).
+    When the recurrence has constant coefficients with every characteristic root
+    strictly inside the unit circle (Schur-Cohn), the limit is its fixed point,
+    an exact rational. Both results are rigorous.
+``"extrapolation"``
+    Levin's u-transform (mpmath) of the exact terms; its error is an estimate,
+    not a bound (``rigorous=False``).
+
+``"auto"`` takes the first route that applies, in that order. mpmath's working
+precision is changed only inside ``mp.workdps``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import mpmath
+import sympy as sp
+from mpmath import mp
+
+from theory.closed_form import closed_form, family_terms, inside_unit_disk, partial_fractions
+from theory.process import risk_ratios
+
+__all__ = ["Estimate", "ratios_mp", "limit_estimate", "ROUTES", "MAX_DPS"]
+
+ROUTES = ("auto", "symbolic", "tail", "extrapolation")
+MAX_DPS = 100_000
+GUARD = 10  # extra decimal digits carried through every evaluation
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A high-precision value with a bound on its error.
+
+    Attributes
+    ----------
+    value : mpmath.mpf
+        The value, carried at ``dps`` + 10 digits (``mpf('inf')`` for a divergent sequence).
+    decimal : str
+        ``value`` rounded to ``dps`` significant digits (``"oo"`` or ``"-oo"`` if infinite).
+    error_bound : mpmath.mpf
+        |value - true value| <= error_bound when ``rigorous``; an estimate otherwise.
+    rigorous : bool
+    method : str
+    dps : int
+
+    Examples
+    --------
+    >>> e = limit_estimate("weighted:0.5:2", 12)
+    >>> e.decimal, e.rigorous, e.finite
+    ('0.500000000000', True, True)
+    """
+
+    value: mpmath.mpf
+    decimal: str
+    error_bound: mpmath.mpf
+    rigorous: bool
+    method: str
+    dps: int
+
+    @property
+    def finite(self):
+        return bool(mpmath.isfinite(self.value))
+
+    def __str__(self):
+        if not self.finite:
+            return f"{self.decimal} ({self.method})"
+        kind = "bound" if self.rigorous else "estimated error"
+        return f"{self.decimal} ({kind} {mpmath.nstr(self.error_bound, 3)}; {self.method})"
+
+
+def _check_dps(dps):
+    if isinstance(dps, bool) or not isinstance(dps, int) or not 1 <= dps <= MAX_DPS:
+        raise ValueError(f"dps must be an integer from 1 to {MAX_DPS}, got {dps!r}")
+
+
+def _mpf(x):
+    x = Fraction(x)
+    return mpmath.mpf(x.numerator) / x.denominator
+
+
+def ratios_mp(workflow, dps):
+    """The exact risk ratios of ``workflow`` as mpmath numbers of ``dps`` digits.
+
+    Examples
+    --------
+    >>> from theory.presets import preset
+    >>> [mpmath.nstr(r, 20) for r in ratios_mp(preset("augment", 3), 20)]
+    ['1.0', '1.25', '1.3611111111111111111']
+    """
+    _check_dps(dps)
+    exact = risk_ratios(workflow)
+    with mp.workdps(dps):
+        return [_mpf(r) for r in exact]
+
+
+def _estimate(value, bound, rigorous, method, dps):
+    with mp.workdps(dps + GUARD):
+        value = +value
+        if mpmath.isinf(value):
+            text = "oo" if value > 0 else "-oo"
+        else:
+            text = mpmath.nstr(value, dps, strip_zeros=False, min_fixed=-mpmath.inf, max_fixed=mpmath.inf) \
+                if value != 0 else "0"
+        return Estimate(value, text, mpmath.mpf(bound), rigorous, method, dps)
+
+
+def _from_rational(q, dps, method):
+    """An exact rational as an Estimate: the only error is the conversion."""
+    with mp.workdps(dps + GUARD):
+        value = _mpf(q)
+        bound = abs(value) * mpmath.mpf(10) ** (-(dps + GUARD - 2)) if q else mpmath.mpf(0)
+        return _estimate(value, bound, True, method, dps)
+
+
+def limit_estimate(family, dps=30, route="auto"):
+    """lim_{k -> oo} R_k of a family of workflows to ``dps`` significant digits, with an error bound.
+
+    Parameters
+    ----------
+    family : str, path or Workflow
+        As for :func:`theory.closed_form.closed_form`.
+    dps : int
+        Significant decimal digits wanted.
+    route : {"auto", "symbolic", "tail", "extrapolation"}
+
+    Returns
+    -------
+    Estimate
+
+    Raises
+    ------
+    ValueError
+        For a bad ``dps`` or ``route``, or when the requested route does not apply.
+
+    Examples
+    --------
+    >>> e = limit_estimate("augment", 50)
+    >>> e.decimal, e.rigorous, e.error_bound < mpmath.mpf(10) ** -50
+    ('1.6449340668482264364724151666460251892189499012068', True, True)
+    >>> t = limit_estimate("augment", 50, route="tail")
+    >>> t.method.startswith("Euler-Maclaurin"), abs(t.value - e.value) <= t.error_bound + e.error_bound
+    (True, True)
+    >>> limit_estimate("mix:1", 10, route="tail").decimal
+    '1.333333333'
+    """
+    _check_dps(dps)
+    if route not in ROUTES:
+        raise ValueError(f"route must be one of {', '.join(ROUTES)}, got {route!r}")
+    cf = closed_form(family)
+    order = ("symbolic", "tail", "extrapolation") if route == "auto" else (route,)
+    reasons = []
+    for name in order:
+        result, why = {"symbolic": _symbolic, "tail": _tail, "extrapolation": _extrapolation}[name](
+            family, cf, dps)
+        if result is not None:
+            return result
+        reasons.append(f"{name}: {why}")
+    raise ValueError(f"no limit of R_k for {family!r} by route {route!r} ({'; '.join(reasons)})")
+
+
+# ---------------------------------------------------------------------- route (a): the closed form's limit
+def _symbolic(family, cf, dps):
+    if cf is None or cf.limit is None:
+        return None, "no proved closed form with a known limit"
+    limit = cf.limit
+    method = f"symbolic limit {limit} of the proved closed form, evaluated by SymPy"
+    if limit in (sp.oo, -sp.oo):
+        return _estimate(mpmath.inf if limit == sp.oo else -mpmath.inf, 0, True, method, dps), None
+    if limit.is_Rational:
+        return _from_rational(Fraction(int(limit.p), int(limit.q)), dps, method), None
+    digits = dps + GUARD
+    text = str(sp.N(limit, digits + 5))
+    with mp.workdps(digits):
+        value = mpmath.mpf(text)
+        # SymPy's evalf tracks its own error to the digits asked (digits + 5): 10^-(digits) is generous.
+        bound = abs(value) * mpmath.mpf(10) ** (-(digits - 1))
+        return _estimate(value, bound, True, method, dps), None
+
+
+# ---------------------------------------------------------------------- route (b): the sequence's tail
+def _tail(family, cf, dps):
+    if cf is None or cf.found is None:
+        return None, "no recurrence found in the exact terms"
+    rec = cf.found
+    if rec.constant_coefficients:
+        return _fixed_point(rec, dps)
+    normal = rec.normal_form()
+    if normal is None or normal[0] != 1:
+        return None, "the recurrence is neither R(k+1) = R(k) + r(k) nor constant-coefficient"
+    return _euler_maclaurin(cf, normal[1], dps)
+
+
+def _fixed_point(rec, dps):
+    q = [p[0] if p else Fraction(0) for p in rec.coefficients]
+    const = rec.rhs[0] if rec.rhs else Fraction(0)
+    if not inside_unit_disk(q):
+        return None, "a characteristic root lies on or outside the unit circle"
+    # Every root inside the unit circle: the homogeneous part decays and R_k -> c / Q(1).
+    limit = const / sum(q)
+    method = "fixed point c/Q(1) of the constant-coefficient recurrence, its roots inside the unit circle " \
+             "(Schur-Cohn)"
+    return _from_rational(limit, dps, method), None
+
+
+def _euler_maclaurin(cf, r, dps):
+    split = partial_fractions(r)
+    if split is None:
+        return None, "the increment has an irrational pole"
+    poly, parts = split
+    if poly != 0 or not parts:
+        return None, "the increment has a polynomial part, so the sum diverges"
+    parts = [(Fraction(str(c)), Fraction(str(b)), p) for c, b, p in parts]
+    simple = [(c, b) for c, b, p in parts if p == 1]
+    parts = [part for part in parts if part[2] >= 2]
+    # Simple poles must telescope: within each class of b modulo 1 the residues sum to 0.
+    classes = {}
+    for c, b in simple:
+        classes.setdefault(b - math.floor(b), []).append((c, b))
+    if any(sum(c for c, _ in group) != 0 for group in classes.values()):
+        return None, "the increment's simple poles do not cancel: R_k grows like log k"
+    if not parts and not simple:
+        return None, "the increment is 0"
+    if len({c > 0 for c, _, _ in parts}) > 1:
+        return None, "the increment's partial fractions change sign: the remainder bound does not apply"
+    k0 = cf.recurrence_start
+    target = Fraction(1, 10 ** (dps + GUARD))
+    lowest = min(b for _, b, _ in parts + [(c, b, 1) for c, b in simple])
+    K = max(k0, 2 - math.floor(lowest), math.ceil(0.4 * (dps + GUARD)) + 8)
+    while True:
+        result = _em_tail(parts, K, target) if parts else (Fraction(0), Fraction(0), 0)
+        if result is not None:
+            break
+        K *= 2
+    tail, remainder, terms_used = result
+    tail += _telescoped(classes, K)
+    # R_K exactly: the computed terms where they reach, the increments beyond.
+    terms = cf.terms
+    if K <= len(terms):
+        head = terms[K - 1]
+    else:
+        everything = parts + [(c, b, 1) for c, b in simple]
+        head = terms[-1] + sum(_rf(everything, j) for j in range(len(terms), K))
+    value = head + tail
+    with mp.workdps(dps + GUARD):
+        mp_value = _mpf(value)
+        bound = _mpf(remainder) + abs(mp_value) * mpmath.mpf(10) ** (-(dps + GUARD - 2))
+    method = (f"Euler-Maclaurin tail from K = {K} with {terms_used} Bernoulli terms, exact rationals; "
+              "remainder bounded by the last term (Knuth 1997, 1.2.11.2 ex. 3)")
+    return _estimate(mp_value, bound, True, method, dps), None
+
+
+def _telescoped(classes, K):
+    """sum_{j >= K} of the simple-pole parts, exactly: within a class they telescope."""
+    total = Fraction(0)
+    for group in classes.values():
+        base = min(b for _, b in group)
+        for c, b in group:
+            # sum_{j>=K} [1/(j+b) - 1/(j+base)] = -sum_{m=0}^{b-base-1} 1/(K+base+m)
+            total -= c * sum(Fraction(1) / (K + base + m) for m in range(int(b - base)))
+    return total
+
+
+def _rf(parts, x):
+    return sum(c / (x + b) ** p for c, b, p in parts)
+
+
+def _em_tail(parts, K, target):
+    """sum_{j >= K} r(j) as an exact rational and a bound on its remainder, or None if K is too small."""
+    total = sum(c * (K + b) ** (1 - p) / (p - 1) for c, b, p in parts) + _rf(parts, K) / 2
+    previous = None
+    for m in range(1, 4 * K + 50):
+        num, den = mpmath.bernfrac(2 * m)
+        bern = Fraction(int(num), int(den))
+        # f^(2m-1)(K) for f = c (x + b)^-p: c (-1)^(2m-1) p (p+1) ... (p+2m-2) (K + b)^-(p+2m-1)
+        derivative = sum(-c * _rising(p, 2 * m - 1) / (K + b) ** (p + 2 * m - 1) for c, b, p in parts)
+        term = -bern / math.factorial(2 * m) * derivative
+        total += term
+        if abs(term) < target:
+            return total, abs(term), m
+        if previous is not None and abs(term) > abs(previous):
+            return None  # the asymptotic series turned before reaching the target: move K out
+        previous = term
+    return None
+
+
+def _rising(p, n):
+    out = 1
+    for i in range(n):
+        out *= p + i
+    return out
+
+
+# ---------------------------------------------------------------------- route (c): extrapolation
+def _extrapolation(family, cf, dps):
+    terms = list(cf.terms) if cf is not None else family_terms(family, 60)
+    if len(terms) < 60:
+        terms = family_terms(family, 60)
+    with mp.workdps(2 * dps + 2 * GUARD):
+        partial = [_mpf(t) for t in terms]
+        try:
+            # The error estimate compares the transform of all terms with that of the first N - 10.
+            value, _ = mpmath.levin(method="levin", variant="u").update_psum(partial)
+            earlier, _ = mpmath.levin(method="levin", variant="u").update_psum(partial[:-10])
+        except ZeroDivisionError:
+            return None, "the sequence has equal consecutive terms, which Levin's transform cannot take"
+    with mp.workdps(dps + GUARD):
+        method = (f"Levin u-transform of R_1..R_{len(terms)}; error estimated from the transform of the "
+                  "first N - 10 terms, not bounded")
+        return _estimate(+value, abs(value - earlier), False, method, dps), None

@@ -1,0 +1,154 @@
+"""``pi2over6 risk``: the exact risk ratios of a workflow, its closed form and its limit.
+
+    pi2over6 risk WORKFLOW [--generations G] [--dps D] [--json | --latex]
+
+WORKFLOW is a preset (``augment``, ``window:3``, ``mix:0.5``, ...) or a ``.json``/
+``.toml`` file. G defaults to 10 for presets and for files with a ``then`` rule (or
+the number of generations listed, if more), and to the listed count for other files;
+D (default 30) is the number of significant digits of the limit. The default output is
+a table (k, R_k exact, R_k, ARE_k) followed by the recurrence, closed form, limit and
+bound; ``--json`` prints the object of DESIGN.md, ``--latex`` the LaTeX pieces.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+__all__ = ["register", "run", "risk_report", "MAX_GENERATIONS", "MAX_DPS"]
+
+MAX_GENERATIONS = 10_000
+MAX_DPS = 10_000
+
+
+def _bounded_int(option, high):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{option} must be an integer from 1 to {high}, got {text!r}") from None
+        if not 1 <= value <= high:
+            raise argparse.ArgumentTypeError(f"{option} must be an integer from 1 to {high}, got {text!r}")
+        return value
+
+    return parse
+
+
+def register(subparsers):
+    """Add the ``risk`` sub-command."""
+    p = subparsers.add_parser(
+        "risk", help="exact risk ratios R_k of a workflow, with closed form and limit",
+        description="Exact risk ratios R_k = Var H_k / Var H_1 of WORKFLOW for generations 1..G, the "
+                    "recurrence and closed form of R_k (derived and proved), and lim R_k with an error bound.")
+    p.add_argument("workflow", metavar="WORKFLOW",
+                   help="a preset (discard, augment, subsample, window:W, mix:L, weighted:W[:M]) or a "
+                        ".json/.toml workflow file")
+    p.add_argument("--generations", "-G", type=_bounded_int("--generations", MAX_GENERATIONS), default=None,
+                   metavar="G", help="generations shown (default 10 for presets and rule files, else the "
+                                     "number the file lists)")
+    p.add_argument("--dps", type=_bounded_int("--dps", MAX_DPS), default=30, metavar="D",
+                   help="significant digits of the limit (default 30)")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print one JSON object (DESIGN.md)")
+    out.add_argument("--latex", action="store_true", help="print the LaTeX of the recurrence, closed form, "
+                                                          "limit, bound and ratio table")
+    p.set_defaults(run=run)
+    return p
+
+
+def _resolve(spec, generations):
+    """(workflow, family or None): the workflow for G generations and the family it belongs to."""
+    from theory.latex import default_workflow
+    from theory.presets import is_preset_spec
+
+    workflow = default_workflow(spec, generations)
+    family = spec if is_preset_spec(spec) or workflow.then is not None else None
+    return workflow, family
+
+
+def risk_report(spec, generations=None, dps=30):
+    """The data of ``pi2over6 risk --json`` for a workflow spelling, as a dict.
+
+    Examples
+    --------
+    >>> report = risk_report("augment", 3, dps=12)
+    >>> report["ratio"], report["closed_form"], report["limit"], report["limit_decimal"]
+    (['1', '5/4', '49/36'], 'harmonic(k, 2)', 'pi**2/6', '1.64493406685')
+    """
+    import mpmath
+    import sympy as sp
+
+    from numerics.precision import limit_estimate
+    from theory.closed_form import closed_form
+    from theory.latex import display_form
+    from theory.process import risk_ratios
+
+    workflow, family = _resolve(spec, generations)
+    ratios = risk_ratios(workflow)
+    cf = closed_form(family) if family is not None else None
+    report = {"workflow": spec, "generations": workflow.G, "ratio": [str(r) for r in ratios],
+              "ratio_float": [float(r) for r in ratios], "closed_form": None, "closed_form_latex": None,
+              "limit": None, "limit_decimal": None, "limit_error_bound": None, "limit_rigorous": None,
+              "limit_method": None, "recurrence": None, "recurrence_start": None, "closed_form_start": None,
+              "bound": None}
+    if cf is None:
+        return report
+    report.update(closed_form=str(cf.expr), closed_form_latex=sp.latex(display_form(cf.expr)),
+                  recurrence=str(cf.recurrence), recurrence_start=cf.recurrence_start,
+                  closed_form_start=cf.start)
+    if cf.bound is not None:
+        report["bound"] = f"{cf.bound.relation} for k >= {cf.bound.holds_from}"
+    if cf.limit is not None:
+        report["limit"] = str(cf.limit)
+        estimate = limit_estimate(family, dps)
+        if estimate.finite:
+            report.update(limit_decimal=estimate.decimal, limit_error_bound=mpmath.nstr(estimate.error_bound, 3),
+                          limit_rigorous=estimate.rigorous, limit_method=estimate.method)
+    return report
+
+
+def _table(report):
+    from fractions import Fraction
+
+    rows = [("k", "R_k (exact)", "R_k", "ARE_k = 1/R_k")]
+    for n, (exact, value) in enumerate(zip(report["ratio"], report["ratio_float"], strict=True), start=1):
+        rows.append((str(n), exact, f"{value:.10g}", f"{float(1 / Fraction(exact)):.10g}"))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    return "\n".join("  ".join(cell.rjust(w) if i != 1 else cell.ljust(w)
+                               for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
+                     for row in rows)
+
+
+def run(args):
+    """Run ``risk``; return the exit status."""
+    if args.latex:
+        from theory.latex import latex_pieces
+
+        workflow, family = _resolve(args.workflow, args.generations)
+        pieces = latex_pieces(family if family is not None else workflow, workflow.G)
+        for key in ("recurrence", "closed_form", "limit", "bound", "table"):
+            if pieces[key] is not None:
+                print(f"% {key.replace('_', ' ')}")
+                print(pieces[key])
+        return 0
+    report = risk_report(args.workflow, args.generations, args.dps)
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    print(f"{report['workflow']}: risk ratio R_k = Var H_k / Var H_1, generations 1..{report['generations']}")
+    print(_table(report))
+    if report["closed_form"] is None:
+        print("closed form: none (a workflow without a rule for later generations, or no provable recurrence)")
+        return 0
+    print(f"recurrence:  {report['recurrence']}  for k >= {report['recurrence_start']}")
+    print(f"closed form: R_k = {report['closed_form']}  for k >= {report['closed_form_start']}")
+    if report["limit"] is None:
+        print("limit:       unknown")
+    elif report["limit_decimal"] is None:
+        print(f"limit:       {report['limit']}")
+    else:
+        kind = "rigorous bound" if report["limit_rigorous"] else "estimated error"
+        print(f"limit:       {report['limit']} = {report['limit_decimal']}  ({kind} {report['limit_error_bound']})")
+    if report["bound"] is not None:
+        print(f"bound:       {report['bound']}")
+    return 0
