@@ -15,6 +15,8 @@ from .closed_form import (
     risk_limit,
 )
 from .latex import latex_pieces, latex_snippet, ratio_table
+from .models import FAMILIES, MODEL_NAMES, ExponentialFamily, ExponentialFamilyModel, SymbolicModel, get_model
+from .predictions import Prediction, predict, resampling_moments, universal_ratio_symbolic
 from .presets import PRESETS, load_workflow, preset
 from .process import LinearForm, covariance, covariance_float, efficiencies, linear_form, risk_ratios, risk_ratios_float
 from .rationals import to_rational
@@ -27,6 +29,9 @@ __all__ = [
     # the exact sequential Gaussian process
     "LinearForm", "linear_form", "covariance", "covariance_float", "efficiencies", "risk_ratios",
     "risk_ratios_float",
+    # canonical models and predictions
+    "FAMILIES", "MODEL_NAMES", "ExponentialFamily", "ExponentialFamilyModel", "SymbolicModel", "get_model",
+    "Prediction", "predict", "resampling_moments", "universal_ratio_symbolic",
     # closed forms, limits, LaTeX
     "Bound", "ClosedForm", "PooledFitIdentity", "Recurrence", "closed_form", "closed_form_from_terms",
     "family_terms", "find_recurrence", "pooled_fit_identity", "risk_bound", "risk_limit", "latex_pieces",
