@@ -16,6 +16,9 @@ from .montecarlo import (
     simulate_blocks,
 )
 from .precision import Estimate, limit_estimate, ratios_mp
+from .results import results_frame
+from .store import StoreBusyError, StoreError, SweepStore
+from .sweep import Cell, Configuration, Sweep, SweepError, SweepSummary, configuration_stream, load_sweep, run_sweep
 
 __all__ = [
     # high precision
@@ -24,6 +27,9 @@ __all__ = [
     "NUMERIC_MODELS", "BlockRandom", "NumericModel", "logistic_mle", "numeric_model", "BLOCK", "BlockSums",
     "SimulationConfig", "SimulationResult", "aggregate", "block_seed", "prepare", "run_replicates", "simulate",
     "simulate_blocks",
+    # sweeps and their store
+    "Cell", "Configuration", "Sweep", "SweepError", "SweepSummary", "configuration_stream", "load_sweep", "run_sweep",
+    "StoreBusyError", "StoreError", "SweepStore", "results_frame",
     # the Gaussian-process simulator
     "GPResult", "simulate_gp",
 ]
