@@ -1,0 +1,119 @@
+"""``pi2over6 plot WORKFLOW... [--model MODEL ...] --out FILE.png|FILE.pdf``.
+
+Risk ratio against generation: each workflow's exact curve (the same for every
+model), Monte Carlo points of real model fits with one-standard-error bars (from a
+fresh simulation, or from a sweep store with ``--store``), and the pi^2/6
+asymptote when a workflow tends to it. The file type follows the suffix.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers):
+    parser = subparsers.add_parser(
+        "plot", help="draw risk ratios against generation (exact curves and Monte Carlo points)",
+        description="Draw the exact risk ratios R_k = risk_k / risk_1 of each workflow and, for each "
+                    "--model, Monte Carlo ratios of real fits with one-standard-error bars. The ratio's "
+                    "denominator is the exact generation-1 risk when the toolkit's prediction is exact at "
+                    "this n, otherwise the Monte Carlo one (error bars then by the delta method, leaving out "
+                    "the non-negative covariance: conservative). With --store the points come from a sweep "
+                    "store (Monte Carlo denominator). The pi^2/6 asymptote is marked when a workflow tends "
+                    "to it.")
+    parser.add_argument("workflows", nargs="+", metavar="WORKFLOW",
+                        help="a preset (discard, augment, subsample, window:W, mix:L, weighted:W[:M]) or a "
+                             ".json/.toml workflow file")
+    parser.add_argument("--model", action="append", dest="models", default=[], metavar="MODEL",
+                        help="a model to simulate (repeat for several); none: exact curves only")
+    parser.add_argument("--set", action="append", dest="settings", default=[], metavar="KEY=VALUE",
+                        help="a model parameter for every model (repeatable): sigma=2, estimator=median")
+    parser.add_argument("--n", type=_positive_int, default=None, metavar="N",
+                        help="base sample size of the simulation (default 100); with --store, selects "
+                             "configurations with this n")
+    parser.add_argument("--replicates", type=_positive_int, default=2000, metavar="R",
+                        help="Monte Carlo replicates per model and workflow (default 2000)")
+    parser.add_argument("--seed", type=_nonnegative_int, default=0, metavar="S",
+                        help="master seed (default 0)")
+    parser.add_argument("--generations", type=_positive_int, default=None, metavar="G",
+                        help="generations (default 10, or as many as a workflow file lists)")
+    parser.add_argument("--log", action="store_true", help="logarithmic ratio axis")
+    parser.add_argument("--store", default=None, metavar="RESULTS.sqlite",
+                        help="draw the Monte Carlo points from this sweep store instead of simulating")
+    parser.add_argument("--out", required=True, metavar="FILE.png|FILE.pdf", help="the figure file to write")
+    parser.set_defaults(run=run)
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def _nonnegative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}")
+    return value
+
+
+def parse_settings(settings):
+    """``["sigma=2", "estimator=median"]`` -> ``{"sigma": "2", "estimator": "median"}`` (values stay strings).
+
+    Examples
+    --------
+    >>> parse_settings(["sigma=2", "design=fixed"])
+    {'sigma': '2', 'design': 'fixed'}
+    >>> parse_settings(["sigma"])
+    Traceback (most recent call last):
+    ...
+    ValueError: --set takes KEY=VALUE, got 'sigma'
+    """
+    params = {}
+    for item in settings:
+        key, sep, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key or not value:
+            raise ValueError(f"--set takes KEY=VALUE, got {item!r}")
+        if key in params:
+            raise ValueError(f"--set gives {key!r} twice: {params[key]!r} and {value!r}")
+        params[key] = value
+    return params
+
+
+def run(args):
+    from numerics.plots import FIGURE_SUFFIXES, risk_ratio_figure, save_figure
+    from theory import load_workflow
+    from theory.models import get_model
+
+    out = Path(args.out)
+    # check everything cheap before simulating
+    if out.suffix.lower() not in FIGURE_SUFFIXES:
+        raise ValueError(f"--out must end in .png or .pdf, got {args.out!r}")
+    if not out.parent.is_dir():
+        raise ValueError(f"--out: directory {str(out.parent)!r} does not exist")
+    params = parse_settings(args.settings)
+    # presets default to 10 generations, a file to the generations it lists
+    G = args.generations or max(load_workflow(spec).G for spec in args.workflows)
+    for spec in args.workflows:
+        load_workflow(spec, G)
+    for model in args.models:
+        get_model(model).validate_params(params)
+    if args.store is not None and not Path(args.store).is_file():
+        raise ValueError(f"--store: no sweep store at {args.store!r}")
+    if args.store is None and params and not args.models:
+        raise ValueError("--set needs --model (or --store): exact curves do not depend on the model")
+    n = args.n if args.n is not None or args.store is not None else 100
+    fig = risk_ratio_figure(args.workflows, args.models, params or None, n=n, replicates=args.replicates,
+                            seed=args.seed, generations=G, log=args.log, store=args.store)
+    save_figure(fig, out)
+    print(f"plot: wrote {out}")
+    return 0

@@ -1,0 +1,158 @@
+"""Figures: the ratio rule, what is drawn, the files written, and greyscale-safe styles."""
+
+import math
+
+import matplotlib
+import numpy as np
+import pytest
+from matplotlib.colors import to_rgb
+
+from numerics.plots import (
+    MODEL_MARKERS,
+    PUBLICATION_RC,
+    WORKFLOW_STYLES,
+    RatioSeries,
+    exact_series,
+    is_augment_like,
+    new_figure,
+    plot_real_data,
+    plot_risk_ratios,
+    publication_style,
+    ratio_from_risk,
+    risk_ratio_figure,
+    save_figure,
+    simulated_series,
+    store_series,
+)
+from theory import preset, risk_ratios
+
+
+def test_delta_method_matches_a_simulated_ratio_of_independent_means():
+    # independent route: the spread of a / b over many draws of two independent estimates
+    rng = np.random.default_rng(np.random.SeedSequence(5))
+    a = rng.normal(3.0, 0.06, 400_000)
+    b = rng.normal(2.0, 0.03, 400_000)
+    _, se = ratio_from_risk([2.0, 3.0], [0.03, 0.06])
+    # relative errors of 2% and 1.5%: the first-order delta method is accurate to about 1%; the
+    # standard deviation of 400 000 draws is known to 0.2%
+    assert se[1] == pytest.approx(np.std(a / b), rel=0.015)
+    ratio, se_exact = ratio_from_risk([2.0, 3.0], [0.03, 0.06], risk1=2.0)
+    assert ratio.tolist() == [1.0, 1.5] and se_exact.tolist() == [0.015, 0.03]
+    with pytest.raises(ValueError, match="must be positive, got 0.0"):
+        ratio_from_risk([1.0], [0.1], risk1=0.0)
+
+
+def test_exact_series_is_the_exact_ratio():
+    s = exact_series("window:2", 6)
+    assert s.ratio.tolist() == [float(r) for r in risk_ratios(preset("window:2", 6))]
+    assert s.generation.tolist() == [1, 2, 3, 4, 5, 6] and s.stderr is None and s.workflow == "window:2"
+
+
+def test_augment_like_workflows_are_those_tending_to_pi2_over_6():
+    assert is_augment_like("augment")
+    for name in ("discard", "mix:1", "subsample", "window:3", "weighted:0.618"):
+        assert not is_augment_like(name), name
+
+
+def test_plot_draws_exact_curves_points_asymptote_and_legend():
+    points = RatioSeries("augment", np.arange(1, 5), np.array([1.0, 1.2, 1.4, 1.4]), np.full(4, 0.05), "m",
+                         "gaussian-mean, $n=20$")
+    with publication_style():
+        fig = plot_risk_ratios([exact_series("augment", 4), exact_series("discard", 4), points], log=True,
+                               asymptote=math.pi**2 / 6)
+    ax = fig.axes[0]
+    ydata = [np.asarray(line.get_ydata(), dtype=float).tolist() for line in ax.get_lines()]
+    assert [float(r) for r in risk_ratios(preset("augment", 4))] in ydata
+    assert [1.0, 2.0, 3.0, 4.0] in ydata
+    assert any(np.allclose(y, math.pi**2 / 6) for y in ydata)  # the horizontal asymptote
+    assert len(ax.containers) == 1  # one errorbar series
+    assert ax.get_yscale() == "log"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["augment", "discard", "gaussian-mean, $n=20$", r"$\pi^2/6$"]
+    assert "$" in ax.get_xlabel() and "$" in ax.get_ylabel()  # mathtext labels
+
+
+def test_styles_survive_greyscale():
+    # every pair of workflows differs in line style, and neighbours also in lightness
+    styles = [str(s["linestyle"]) for s in WORKFLOW_STYLES]
+    assert len(set(styles)) == len(styles)
+    markers = [(m["marker"], m["fillstyle"]) for m in MODEL_MARKERS]
+    assert len({m for m, _ in markers}) == len(markers)
+
+    def grey(colour):
+        r, g, b = to_rgb(colour)
+        return 0.299 * r + 0.587 * g + 0.114 * b
+
+    greys = [grey(s["color"]) for s in WORKFLOW_STYLES[:4]]
+    assert min(abs(a - b) for i, a in enumerate(greys) for b in greys[i + 1:]) > 0.05
+
+
+def test_publication_style_is_scoped():
+    before = matplotlib.rcParams["font.size"]
+    with publication_style():
+        assert matplotlib.rcParams["font.size"] == PUBLICATION_RC["font.size"]
+    assert matplotlib.rcParams["font.size"] == before
+
+
+def test_files_by_suffix(tmp_path):
+    with publication_style():
+        fig = plot_risk_ratios([exact_series("augment", 5)])
+    png = save_figure(fig, tmp_path / "f.png")
+    pdf = save_figure(fig, tmp_path / "f.PDF")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    data = pdf.read_bytes()
+    assert data[:5] == b"%PDF-" and b"/FontFile2" in data  # TrueType fonts embedded (fonttype 42)
+    from matplotlib.image import imread
+
+    height, width = imread(png).shape[:2]
+    # 3.5 in at 300 dpi, minus the tight bounding box's trim
+    assert 900 < width <= 1060 and height < width
+    with pytest.raises(ValueError, match=r"must end in .png or .pdf, got '.*f.svg'"):
+        save_figure(fig, tmp_path / "f.svg")
+
+
+def test_new_figure_is_one_column_wide():
+    fig, ax = new_figure()
+    assert fig.get_size_inches()[0] == 3.5 and ax.figure is fig
+
+
+def test_simulated_ratios_sit_on_the_exact_curve():
+    # gaussian-mean: the prediction is exact at every n, so the ratio is divided by the exact risk_1
+    s = simulated_series("gaussian-mean", "augment", n=10, generations=5, replicates=4000, seed=3)
+    exact = np.array([float(r) for r in risk_ratios(preset("augment", 5))])
+    assert s.exact_denominator and s.model == "gaussian-mean"
+    assert np.all(np.abs(s.ratio - exact) < 4 * s.stderr)  # 4 standard errors; exact at this n
+    figure = risk_ratio_figure(["augment", "discard"], ["gaussian-mean"], n=10, replicates=500, generations=4)
+    ax = figure.axes[0]
+    assert len(ax.containers) == 2
+    assert any(np.allclose(line.get_ydata(), math.pi**2 / 6) for line in ax.get_lines())
+
+
+def test_asymptote_only_for_augment_like_workflows():
+    ax = risk_ratio_figure(["discard", "mix:1"], generations=4).axes[0]
+    assert not any(np.allclose(line.get_ydata(), math.pi**2 / 6) for line in ax.get_lines())
+
+
+def test_points_from_a_sweep_store(tmp_path):
+    from numerics.sweep import Sweep, run_sweep
+
+    sweep = Sweep.from_data({"seed": 2, "replicates": 500, "chunk": 250, "generations": 3, "n": [8, 16],
+                             "workflows": ["discard", "augment"], "models": [{"name": "poisson"}]})
+    path = tmp_path / "s.sqlite"
+    run_sweep(sweep, path, workers=1)
+    series = store_series(path, ["augment"], ["poisson"], 16)
+    assert len(series) == 1 and series[0].n == 16 and not series[0].exact_denominator
+    assert series[0].ratio[0] == 1.0 and series[0].stderr[0] == 0.0
+    fig = risk_ratio_figure(["discard", "augment"], ["poisson"], store=path, generations=3, n=None)
+    assert len(fig.axes[0].containers) == 4  # two workflows x two n
+    with pytest.raises(ValueError, match="no risk results matching"):
+        store_series(path, ["mix:1"])
+
+
+def test_real_data_figure_has_four_panels():
+    from numerics.real_data import run_real_data
+
+    res = run_real_data("diabetes", generations=4, replicates=3, seed=0)
+    fig = plot_real_data(res)
+    assert len(fig.axes) == 4
+    assert fig.axes[0].get_ylabel() == "test log-loss"
