@@ -10,10 +10,10 @@ ratios. A workflow without a proved closed form gets its table.
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 import sympy as sp
+
+from .arguments import add_settings_option, integer_in, parse_settings
 
 __all__ = ["register", "run", "latex_document", "model_risk_latex"]
 
@@ -29,22 +29,12 @@ def register(subparsers):
                         help="a preset (discard, augment, subsample, window:W, mix:L, weighted:W[:M]) or a "
                              ".json/.toml workflow file")
     parser.add_argument("--model", default=None, metavar="MODEL", help="also print this model's V and risk")
-    parser.add_argument("--set", action="append", dest="settings", default=[], metavar="KEY=VALUE",
-                        help="a model parameter (repeatable): d=3, estimator=median, sigma=2")
+    add_settings_option(parser)
     parser.add_argument("--table", action="store_true", help="also print a booktabs table of the exact ratios")
-    parser.add_argument("--generations", type=_positive_int, default=None, metavar="G",
+    parser.add_argument("--generations", type=integer_in(1, 10_000), default=None, metavar="G",
                         help="rows of the table (default 10 for presets and rule files, else as listed)")
     parser.set_defaults(run=run)
 
-
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-    if not 1 <= value <= 10_000:
-        raise argparse.ArgumentTypeError(f"must be an integer from 1 to 10000, got {text!r}")
-    return value
 
 
 def _tex_text(text):
@@ -158,7 +148,6 @@ def latex_document(workflow, model=None, params=None, table=False, generations=N
 
 
 def run(args):
-    from proofs_check.cli.plot import parse_settings
 
     params = parse_settings(args.settings)
     if params and args.model is None:

@@ -8,8 +8,9 @@ asymptote when a workflow tends to it. The file type follows the suffix.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
+
+from .arguments import add_settings_option, nonnegative_int, parse_settings, positive_int
 
 
 def register(subparsers):
@@ -27,16 +28,15 @@ def register(subparsers):
                              ".json/.toml workflow file")
     parser.add_argument("--model", action="append", dest="models", default=[], metavar="MODEL",
                         help="a model to simulate (repeat for several); none: exact curves only")
-    parser.add_argument("--set", action="append", dest="settings", default=[], metavar="KEY=VALUE",
-                        help="a model parameter for every model (repeatable): sigma=2, estimator=median")
-    parser.add_argument("--n", type=_positive_int, default=None, metavar="N",
+    add_settings_option(parser)
+    parser.add_argument("--n", type=positive_int, default=None, metavar="N",
                         help="base sample size of the simulation (default 100); with --store, selects "
                              "configurations with this n")
-    parser.add_argument("--replicates", type=_positive_int, default=2000, metavar="R",
+    parser.add_argument("--replicates", type=positive_int, default=2000, metavar="R",
                         help="Monte Carlo replicates per model and workflow (default 2000)")
-    parser.add_argument("--seed", type=_nonnegative_int, default=0, metavar="S",
+    parser.add_argument("--seed", type=nonnegative_int, default=0, metavar="S",
                         help="master seed (default 0)")
-    parser.add_argument("--generations", type=_positive_int, default=None, metavar="G",
+    parser.add_argument("--generations", type=positive_int, default=None, metavar="G",
                         help="generations (default 10, or as many as a workflow file lists)")
     parser.add_argument("--log", action="store_true", help="logarithmic ratio axis")
     parser.add_argument("--store", default=None, metavar="RESULTS.sqlite",
@@ -45,48 +45,7 @@ def register(subparsers):
     parser.set_defaults(run=run)
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
 
-
-def _nonnegative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}")
-    return value
-
-
-def parse_settings(settings):
-    """``["sigma=2", "estimator=median"]`` -> ``{"sigma": "2", "estimator": "median"}`` (values stay strings).
-
-    Examples
-    --------
-    >>> parse_settings(["sigma=2", "design=fixed"])
-    {'sigma': '2', 'design': 'fixed'}
-    >>> parse_settings(["sigma"])
-    Traceback (most recent call last):
-    ...
-    ValueError: --set takes KEY=VALUE, got 'sigma'
-    """
-    params = {}
-    for item in settings:
-        key, sep, value = item.partition("=")
-        key, value = key.strip(), value.strip()
-        if not sep or not key or not value:
-            raise ValueError(f"--set takes KEY=VALUE, got {item!r}")
-        if key in params:
-            raise ValueError(f"--set gives {key!r} twice: {params[key]!r} and {value!r}")
-        params[key] = value
-    return params
 
 
 def run(args):

@@ -12,26 +12,15 @@ bound; ``--json`` prints the object of DESIGN.md, ``--latex`` the LaTeX pieces.
 
 from __future__ import annotations
 
-import argparse
 import json
+
+from .arguments import integer_in
 
 __all__ = ["register", "run", "risk_report", "MAX_GENERATIONS", "MAX_DPS"]
 
 MAX_GENERATIONS = 10_000
 MAX_DPS = 10_000
 
-
-def _bounded_int(option, high):
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{option} must be an integer from 1 to {high}, got {text!r}") from None
-        if not 1 <= value <= high:
-            raise argparse.ArgumentTypeError(f"{option} must be an integer from 1 to {high}, got {text!r}")
-        return value
-
-    return parse
 
 
 def register(subparsers):
@@ -43,10 +32,10 @@ def register(subparsers):
     p.add_argument("workflow", metavar="WORKFLOW",
                    help="a preset (discard, augment, subsample, window:W, mix:L, weighted:W[:M]) or a "
                         ".json/.toml workflow file")
-    p.add_argument("--generations", "-G", type=_bounded_int("--generations", MAX_GENERATIONS), default=None,
+    p.add_argument("--generations", "-G", type=integer_in(1, MAX_GENERATIONS), default=None,
                    metavar="G", help="generations shown (default 10 for presets and rule files, else the "
                                      "number the file lists)")
-    p.add_argument("--dps", type=_bounded_int("--dps", MAX_DPS), default=30, metavar="D",
+    p.add_argument("--dps", type=integer_in(1, MAX_DPS), default=30, metavar="D",
                    help="significant digits of the limit (default 30)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print one JSON object (DESIGN.md)")

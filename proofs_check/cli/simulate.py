@@ -13,31 +13,10 @@ from __future__ import annotations
 import json
 import sys
 
-__all__ = ["register", "run", "parse_settings"]
+from .arguments import add_settings_option, parse_settings
 
+__all__ = ["register", "run"]
 
-def parse_settings(items):
-    """``KEY=VALUE`` strings as a dict of strings (values are parsed by the model, never evaluated).
-
-    Examples
-    --------
-    >>> parse_settings(["sigma=2", "estimator=median"])
-    {'sigma': '2', 'estimator': 'median'}
-    >>> parse_settings(["sigma"])
-    Traceback (most recent call last):
-    ...
-    ValueError: --set expects KEY=VALUE, got 'sigma'
-    """
-    out = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        key, value = key.strip(), value.strip()
-        if not sep or not key or not value:
-            raise ValueError(f"--set expects KEY=VALUE, got {item!r}")
-        if key in out:
-            raise ValueError(f"--set gives {key!r} twice: {out[key]!r} and {value!r}")
-        out[key] = value
-    return out
 
 
 def _integer(text):
@@ -62,8 +41,7 @@ def register(subparsers):
     p.add_argument("--generations", required=True, type=_integer, metavar="G")
     p.add_argument("--replicates", required=True, type=_integer, metavar="R")
     p.add_argument("--seed", required=True, type=_integer, metavar="S")
-    p.add_argument("--set", action="append", default=[], dest="settings", metavar="KEY=VALUE",
-                   help="a model parameter (repeatable), e.g. sigma=2, d=10, design=fresh, estimator=median")
+    add_settings_option(p)
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.add_argument("--chunk", type=_integer, default=None, metavar="C",
                    help="replicates vectorised at once (a multiple of 250; results do not depend on it)")

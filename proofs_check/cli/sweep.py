@@ -7,7 +7,7 @@ number of workers, on Dask, or on interruptions.
 
 from __future__ import annotations
 
-import argparse
+from .arguments import positive_int
 
 
 def register(subparsers):
@@ -20,21 +20,12 @@ def register(subparsers):
     parser.add_argument("--store", required=True, metavar="RESULTS.sqlite",
                         help="the SQLite store to create or resume")
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=_positive_int, metavar="N",
+    where.add_argument("--workers", type=positive_int, metavar="N",
                        help="local worker processes (default: all cores)")
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="address of a Dask distributed scheduler, e.g. tcp://host:8786")
     parser.set_defaults(run=run)
 
-
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
 
 
 def run(args):
