@@ -1,0 +1,696 @@
+"""Claims as first-class objects: a statement, its source, and the evidence that decides it.
+
+A :class:`Claim` carries an id, a statement in words and in LaTeX, the paper and
+section it comes from (:class:`Source`), and up to three kinds of evidence:
+
+``symbolic``
+    a proof obligation discharged by SymPy or exact rational arithmetic;
+``numeric``
+    the same statement recomputed independently with mpmath at 50 digits or more,
+    with its error bound;
+``monte_carlo``
+    sample-level fits of real models (or the Gaussian-process simulator) compared
+    with the theory under a stated tolerance: k standard errors plus an explicit
+    finite-n allowance (THEORY.md §6).
+
+An evidence function takes a :class:`Budget` and returns (or yields) :class:`Check`
+objects, one per discharged obligation, and optionally :class:`Figure` data for
+the report. The evidence passes when every check holds; it fails when one does
+not, when none was made, or when the function raises (the error is the reason
+given). A claim is *verified* when every kind of evidence it has passes.
+
+Adding a claim takes a few lines:
+
+>>> import sympy
+>>> from proofs_check.claims import Claim, Registry, Source, check, close
+>>> def symbolic(budget):
+...     k = sympy.Symbol("k", positive=True, integer=True)
+...     limit = sympy.limit(sympy.Sum(1 / sympy.Symbol("j")**2, (sympy.Symbol("j"), 1, k)).doit(), k, sympy.oo)
+...     yield check("lim sum 1/j^2 = zeta(2) is below 5/3", bool(limit < sympy.Rational(5, 3)),
+...                 limit=str(limit))
+>>> def numeric(budget):
+...     import mpmath
+...     with mpmath.workdps(50):
+...         yield close("zeta(2) agrees with pi^2/6 to 50 digits", mpmath.zeta(2), mpmath.pi**2 / 6, 1e-45)
+>>> mine = Claim("my-basel-bound", statement="The Basel sum stays below 5/3.",
+...              latex=r"\\sum_{j \\ge 1} j^{-2} < 5/3", source=Source("Euler", 1734, "On sums of series"),
+...              symbolic=symbolic, numeric=numeric)
+>>> registry = Registry()
+>>> _ = registry.register(mine)
+>>> result = mine.verify()
+>>> result.status, result.evidence["symbolic"].status, result.evidence["monte_carlo"].status
+('verified', 'pass', 'n/a')
+
+To add it to the ledger that ``pi2over6 verify`` runs, register it there and verify
+it from Python (or write it to a report with :func:`proofs_check.report.write_report`):
+
+>>> from proofs_check.ledger import LEDGER, register, verify_ledger
+>>> _ = register(mine)
+>>> verify_ledger(only=["my-basel-bound"]).verified
+True
+>>> LEDGER.unregister("my-basel-bound")
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import zlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+__all__ = ["KINDS", "PASS", "FAIL", "NA", "VERIFIED", "FAILED", "Source", "Check", "Figure", "Evidence",
+           "Budget", "QUICK", "FULL", "Claim", "ClaimResult", "LedgerRun", "Registry", "check", "close",
+           "agrees", "at_most", "ratio_stderr", "verify", "budget_named"]
+
+KINDS = ("symbolic", "numeric", "monte_carlo")
+PASS, FAIL, NA = "pass", "fail", "n/a"
+VERIFIED, FAILED = "verified", "failed"
+KIND_TITLES = {"symbolic": "symbolic", "numeric": "numeric", "monte_carlo": "Monte Carlo"}
+
+
+# --------------------------------------------------------------------------- sources
+@dataclass(frozen=True)
+class Source:
+    """Where a claim comes from: authors, year, title, and the section when known.
+
+    Examples
+    --------
+    >>> Source("Dey & Donoho", 2024, "Universality of the pi^2/6 pathway", "Sec. 3", "arXiv:2410.22812").cite()
+    'Dey & Donoho 2024, Sec. 3'
+    """
+
+    authors: str
+    year: int
+    title: str
+    section: str | None = None
+    reference: str | None = None
+
+    def __post_init__(self):
+        if not isinstance(self.authors, str) or not self.authors.strip():
+            raise ValueError(f"a source needs its authors, got {self.authors!r}")
+        if isinstance(self.year, bool) or not isinstance(self.year, int):
+            raise TypeError(f"a source's year must be an integer, got {self.year!r}")
+        if not isinstance(self.title, str) or not self.title.strip():
+            raise ValueError(f"a source needs a title, got {self.title!r}")
+
+    def cite(self):
+        """Short citation: authors, year and section."""
+        return f"{self.authors} {self.year}" + (f", {self.section}" if self.section else "")
+
+    def full(self):
+        """Long citation with the title and the reference."""
+        text = f"{self.authors} ({self.year}), {self.title}"
+        if self.reference:
+            text += f", {self.reference}"
+        return text + (f", {self.section}" if self.section else "")
+
+    def __str__(self):
+        return self.cite()
+
+
+# --------------------------------------------------------------------------- checks
+def _plain(value):
+    """A JSON-ready copy of a number, array, SymPy or mpmath object."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        value = float(value)
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, Fraction):
+        return str(value)
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()]
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    module = type(value).__module__ or ""
+    if module.startswith("mpmath"):
+        import mpmath
+
+        return mpmath.nstr(value, 20) if not isinstance(value, mpmath.matrix) else str(value)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One discharged obligation: what was checked, whether it held, and the numbers behind it.
+
+    Build checks with :func:`check`, :func:`close`, :func:`at_most` or :func:`agrees`.
+    """
+
+    what: str
+    passed: bool
+    details: dict = field(default_factory=dict)
+
+    @property
+    def status(self):
+        return PASS if self.passed else FAIL
+
+    def to_json_dict(self):
+        return {"what": self.what, "status": self.status, "details": self.details}
+
+
+def check(what, passed, **details):
+    """A check of any statement; ``details`` are the numbers a reader needs to judge it.
+
+    Examples
+    --------
+    >>> check("2 + 2 = 4", 2 + 2 == 4, value=4).status
+    'pass'
+    """
+    if not isinstance(what, str) or not what:
+        raise ValueError(f"a check needs a description, got {what!r}")
+    return Check(what, bool(passed), {k: _plain(v) for k, v in details.items()})
+
+
+def close(what, value, target, tolerance, **details):
+    """|value - target| <= tolerance, for numbers of any kind (floats, mpmath, Fractions).
+
+    Examples
+    --------
+    >>> close("pi", 3.14159, 3.141592653589793, 1e-5).passed
+    True
+    >>> close("pi", 3.14, 3.141592653589793, 1e-5).details["error"]
+    '0.0015926535898'
+    """
+    import mpmath
+
+    with mpmath.workdps(max(mpmath.mp.dps, 60)):
+        error = abs(mpmath.mpmathify(_mp(value)) - mpmath.mpmathify(_mp(target)))
+        ok = error <= mpmath.mpmathify(_mp(tolerance))
+        return check(what, ok, value=_nstr(value), target=_nstr(target), error=mpmath.nstr(error, 11),
+                     tolerance=_nstr(tolerance), **details)
+
+
+def at_most(what, value, bound, margin=0, **details):
+    """value <= bound - margin (a one-sided check; ``margin`` is a stated safety gap).
+
+    Examples
+    --------
+    >>> at_most("R_10 < pi^2/6", 1.5498, 1.6449).passed
+    True
+    """
+    import mpmath
+
+    with mpmath.workdps(max(mpmath.mp.dps, 60)):
+        v, b, m = (mpmath.mpmathify(_mp(x)) for x in (value, bound, margin))
+        return check(what, v <= b - m, value=_nstr(value), bound=_nstr(bound),
+                     **({"margin": _nstr(margin)} if margin else {}), slack=mpmath.nstr(b - v, 11), **details)
+
+
+def _mp(x):
+    if isinstance(x, Fraction):
+        import mpmath
+
+        return mpmath.mpf(x.numerator) / x.denominator
+    if isinstance(x, str):
+        raise TypeError(f"expected a number, got the string {x!r}")
+    module = type(x).__module__ or ""
+    if module.startswith("sympy"):
+        import mpmath
+
+        return mpmath.mpf(str(x.evalf(60)))
+    return x
+
+
+def _nstr(x):
+    import mpmath
+
+    module = type(x).__module__ or ""
+    if module.startswith("mpmath"):
+        return mpmath.nstr(x, 25)
+    if module.startswith("sympy"):
+        return str(x)
+    return _plain(x)
+
+
+def agrees(what, mean, stderr, target, *, k=4.0, allowance=0.0, relative=0.0, exact, x=None, **details):
+    """Monte Carlo agreement under the tolerance policy of THEORY.md §6.
+
+    Every entry must satisfy |mean - target| <= k * stderr + allowance + relative * |target|:
+    k standard errors for the Monte Carlo error, plus an explicit allowance for the
+    distance between the finite-n law and the limit (0 when ``target`` is exact at
+    this n).
+
+    Parameters
+    ----------
+    mean, stderr, target : float or sequence of floats
+        Monte Carlo means, their standard errors and the theory's prediction.
+    k : float
+        Standard errors allowed.
+    allowance, relative : float or sequence of floats
+        Finite-n allowance, absolute and relative to |target| (one per entry when a
+        sequence, e.g. growing with the generation for a bias that compounds).
+    exact : bool
+        Whether ``target`` is the exact value at this n (then the allowances should be 0).
+    x : sequence, optional
+        Labels of the entries (e.g. generations) for the details.
+
+    Examples
+    --------
+    >>> agrees("risk", [1.02, 1.98], [0.01, 0.02], [1, 2], exact=True).passed
+    True
+    >>> c = agrees("risk", [1.10, 2.0], [0.01, 0.02], [1, 2], k=4, exact=True)
+    >>> c.passed, c.details["worst"]["at"]
+    (False, 1)
+    >>> agrees("risk", [1.1, 2.3], [0.01, 0.01], [1, 2], relative=[0.1, 0.2], exact=False).details["policy"]
+    '|mean - target| <= 4 SE + [0.1, 0.2]|target| (asymptotic target; finite-n allowance)'
+    """
+    mean, stderr, target = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (mean, stderr, target))
+    if not (mean.shape == stderr.shape == target.shape):
+        raise ValueError(f"mean, stderr and target must have the same shape, got {mean.shape}, "
+                         f"{stderr.shape}, {target.shape}")
+    extra = [np.broadcast_to(np.asarray(a, dtype=float), mean.shape) for a in (allowance, relative)]
+    if exact and any(np.any(a) for a in extra):
+        raise ValueError(f"an exact target needs no finite-n allowance, got allowance={allowance!r}, "
+                         f"relative={relative!r}")
+    labels = list(x) if x is not None else list(range(1, mean.size + 1))
+    tolerance = k * stderr + extra[0] + extra[1] * np.abs(target)
+    deviation = np.abs(mean - target)
+    finite = np.isfinite(mean) & np.isfinite(stderr) & np.isfinite(target)
+    ok = bool(np.all(finite & (deviation <= tolerance)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slack = np.where(finite, deviation / tolerance, np.inf)
+    worst = int(np.argmax(slack))
+    def spell(a):
+        return f"{a:g}" if np.ndim(a) == 0 else str([float(f"{v:.4g}") for v in np.asarray(a, dtype=float)])
+
+    policy = (f"|mean - target| <= {k:g} SE" + (f" + {spell(allowance)}" if np.any(extra[0]) else "")
+              + (f" + {spell(relative)}|target|" if np.any(extra[1]) else "")
+              + (" (exact finite-n target)" if exact else " (asymptotic target; finite-n allowance)"))
+    return check(what, ok, policy=policy, exact=bool(exact), at=labels, mean=_round(mean),
+                 stderr=_round(stderr), target=_round(target), tolerance=_round(tolerance),
+                 worst={"at": labels[worst], "mean": float(mean[worst]), "target": float(target[worst]),
+                        "deviation": float(deviation[worst]), "tolerance": float(tolerance[worst])},
+                 **details)
+
+
+def _round(a):
+    return [float(f"{v:.6g}") if math.isfinite(v) else str(v) for v in np.asarray(a, dtype=float).tolist()]
+
+
+def ratio_stderr(mean, stderr):
+    """R_k = mean_k / mean_1 with a conservative standard error.
+
+    Without the covariance between generations, the delta method is bounded by the
+    worst (negative) correlation: se(R_k) <= (se_k + R_k se_1) / mean_1.
+
+    Examples
+    --------
+    >>> r, se = ratio_stderr([2.0, 4.0], [0.02, 0.04])
+    >>> r.tolist(), [round(s, 6) for s in se.tolist()]
+    ([1.0, 2.0], [0.0, 0.04])
+    """
+    mean, stderr = np.asarray(mean, dtype=float), np.asarray(stderr, dtype=float)
+    ratio = mean / mean[0]
+    se = (stderr + ratio * stderr[0]) / mean[0]
+    se[0] = 0.0
+    return ratio, se
+
+
+# --------------------------------------------------------------------------- figures
+@dataclass(frozen=True)
+class Figure:
+    """Data for one figure of the report: theory curves and Monte Carlo points with error bars.
+
+    ``curves`` holds ``(label, x, y)``; ``points`` holds ``(label, x, y, yerr)``.
+    """
+
+    name: str
+    title: str
+    xlabel: str
+    ylabel: str
+    curves: tuple = ()
+    points: tuple = ()
+    logy: bool = False
+    hlines: tuple = ()  # (label, y)
+
+
+# --------------------------------------------------------------------------- budgets
+@dataclass(frozen=True)
+class Budget:
+    """How much Monte Carlo to spend, and the master seed.
+
+    ``quick`` (the default) keeps ``pi2over6 verify`` within a couple of minutes on
+    two cores; ``full`` spends about ten times as much.
+
+    Examples
+    --------
+    >>> QUICK.pick(2000, 20000), FULL.pick(2000, 20000)
+    (2000, 20000)
+    >>> QUICK.replicates("cheap"), FULL.replicates("cheap")
+    (40000, 400000)
+    >>> QUICK.stream("augment") == QUICK.stream("augment") != QUICK.stream("discard")
+    True
+    """
+
+    name: str = "quick"
+    seed: int = 20241029
+    claim_id: str = ""
+
+    def __post_init__(self):
+        if self.name not in ("quick", "full"):
+            raise ValueError(f"budget must be 'quick' or 'full', got {self.name!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"the master seed must be a non-negative integer, got {self.seed!r}")
+
+    def pick(self, quick, full):
+        """The quick or the full value."""
+        return quick if self.name == "quick" else full
+
+    def replicates(self, cost):
+        """Monte Carlo replicates for a simulation of the given ``cost``.
+
+        ``"cheap"``: models drawn through sufficient statistics; ``"points"``: models
+        that need every point (median, KDE); ``"iterative"``: fits by Newton's method
+        (logistic); ``"process"``: the Gaussian-process simulator.
+        """
+        if cost not in REPLICATES:
+            raise ValueError(f"cost must be one of {', '.join(REPLICATES)}, got {cost!r}")
+        return self.pick(*REPLICATES[cost])
+
+    def stream(self, *labels):
+        """A stream key (for ``numerics.montecarlo.simulate(..., stream=...)``), fixed per claim and label."""
+        return tuple(zlib.crc32(str(x).encode()) for x in (self.claim_id, *labels))
+
+    def for_claim(self, claim_id):
+        return Budget(self.name, self.seed, claim_id)
+
+
+REPLICATES = {"cheap": (40000, 400000), "points": (10000, 100000), "iterative": (3000, 30000),
+              "process": (200000, 2000000)}
+"""Replicates per cost class: (quick, full)."""
+
+QUICK, FULL = Budget("quick"), Budget("full")
+
+
+def budget_named(name, seed=None):
+    """The budget called ``name`` ('quick' or 'full'), optionally with another master seed.
+
+    Examples
+    --------
+    >>> budget_named("full", 7)
+    Budget(name='full', seed=7, claim_id='')
+    """
+    base = Budget(name)
+    return base if seed is None else Budget(name, int(seed))
+
+
+# --------------------------------------------------------------------------- evidence
+@dataclass(frozen=True)
+class Evidence:
+    """The outcome of one kind of evidence for one claim."""
+
+    kind: str
+    status: str
+    checks: tuple = ()
+    figures: tuple = ()
+    seconds: float = 0.0
+    error: str | None = None
+
+    @property
+    def summary(self):
+        """One line: how many checks held, and the first that failed."""
+        if self.status == NA:
+            return "no evidence of this kind"
+        if self.error:
+            return f"error: {self.error}"
+        held = sum(c.passed for c in self.checks)
+        line = f"{held}/{len(self.checks)} checks hold"
+        failed = [c for c in self.checks if not c.passed]
+        if not self.checks:
+            line = "no check was made"
+        elif failed:
+            line += f"; failed: {failed[0].what}" + _failure_numbers(failed[0])
+        return line
+
+    def to_json_dict(self):
+        return {"status": self.status, "summary": self.summary,
+                "details": [c.to_json_dict() for c in self.checks],
+                "seconds": round(self.seconds, 3), **({"error": self.error} if self.error else {})}
+
+
+def _failure_numbers(c):
+    d = c.details
+    if "worst" in d:
+        w = d["worst"]
+        return (f" (at {w['at']}: mean {w['mean']:.6g} vs target {w['target']:.6g}, deviation "
+                f"{w['deviation']:.3g} > tolerance {w['tolerance']:.3g})")
+    if "bound" in d:
+        return f" (value {d['value']} exceeds bound {d['bound']})"
+    if "error" in d and "tolerance" in d:
+        return f" (value {d['value']} vs target {d['target']}: error {d['error']} > tolerance {d['tolerance']})"
+    keys = [k for k in d if k not in ("policy",)][:3]
+    return (" (" + ", ".join(f"{k}={d[k]}" for k in keys) + ")") if keys else ""
+
+
+def run_evidence(kind, function, budget):
+    """Run one evidence function and collect its checks and figures; an exception fails it.
+
+    Examples
+    --------
+    >>> run_evidence("numeric", lambda b: [check("1 < 2", 1 < 2)], QUICK).status
+    'pass'
+    >>> run_evidence("numeric", lambda b: [1 / 0], QUICK).summary
+    'error: ZeroDivisionError: division by zero'
+    """
+    if function is None:
+        return Evidence(kind, NA)
+    start = time.perf_counter()
+    checks, figures, error = [], [], None
+    try:
+        produced = function(budget)
+        for item in produced if produced is not None else ():
+            if isinstance(item, Check):
+                checks.append(item)
+            elif isinstance(item, Figure):
+                figures.append(item)
+            else:
+                raise TypeError(f"evidence must yield Check or Figure objects, got {item!r}")
+    except Exception as err:  # the evidence failed; say why instead of stopping the ledger
+        error = f"{type(err).__name__}: {err}".splitlines()[0]
+    seconds = time.perf_counter() - start
+    ok = error is None and bool(checks) and all(c.passed for c in checks)
+    return Evidence(kind, PASS if ok else FAIL, tuple(checks), tuple(figures), seconds, error)
+
+
+# --------------------------------------------------------------------------- claims
+EvidenceFunction = Callable[[Budget], Iterable]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A statement of the theory with up to three kinds of evidence.
+
+    Parameters
+    ----------
+    id : str
+        Short, unique, lower-case with dashes (``augment-pi2over6-bound``).
+    statement : str
+        The claim in words.
+    latex : str
+        The claim as LaTeX math (no surrounding dollars).
+    source : Source
+        Paper and section.
+    symbolic, numeric, monte_carlo : callable(Budget) -> iterable of Check/Figure, optional
+        The evidence functions.
+    """
+
+    id: str
+    statement: str
+    latex: str
+    source: Source
+    symbolic: EvidenceFunction | None = None
+    numeric: EvidenceFunction | None = None
+    monte_carlo: EvidenceFunction | None = None
+    tags: tuple = ()
+
+    def __post_init__(self):
+        if not isinstance(self.id, str) or not self.id or any(c.isspace() for c in self.id):
+            raise ValueError(f"a claim id is a non-empty word without spaces, got {self.id!r}")
+        for name in ("statement", "latex"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(f"claim {self.id!r} needs a non-empty {name}, got {value!r}")
+        if not isinstance(self.source, Source):
+            raise TypeError(f"claim {self.id!r}: source must be a Source, got {self.source!r}")
+        for kind in KINDS:
+            fn = getattr(self, kind)
+            if fn is not None and not callable(fn):
+                raise TypeError(f"claim {self.id!r}: {kind} evidence must be callable, got {fn!r}")
+
+    @property
+    def kinds(self):
+        """The kinds of evidence this claim has."""
+        return tuple(kind for kind in KINDS if getattr(self, kind) is not None)
+
+    def verify(self, budget=QUICK):
+        """Run every kind of evidence and decide the claim.
+
+        Returns
+        -------
+        ClaimResult
+        """
+        start = time.perf_counter()
+        bound = budget.for_claim(self.id)
+        evidence = {kind: run_evidence(kind, getattr(self, kind), bound) for kind in KINDS}
+        ran = [e for e in evidence.values() if e.status != NA]
+        status = VERIFIED if ran and all(e.status == PASS for e in ran) else FAILED
+        return ClaimResult(self, evidence, status, time.perf_counter() - start)
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """A claim with the outcome of each kind of evidence."""
+
+    claim: Claim
+    evidence: dict
+    status: str
+    seconds: float
+
+    @property
+    def verified(self):
+        return self.status == VERIFIED
+
+    @property
+    def figures(self):
+        return [f for e in self.evidence.values() for f in e.figures]
+
+    def to_json_dict(self):
+        c = self.claim
+        return {"id": c.id, "statement": c.statement, "latex": c.latex, "source": c.source.cite(),
+                "reference": c.source.full(),
+                "evidence": {kind: self.evidence[kind].to_json_dict() for kind in KINDS},
+                "status": self.status, "seconds": round(self.seconds, 3)}
+
+
+@dataclass(frozen=True)
+class LedgerRun:
+    """The outcome of verifying a list of claims under one budget."""
+
+    results: tuple
+    budget: Budget
+    seconds: float
+
+    @property
+    def verified(self):
+        """True when every claim is verified."""
+        return bool(self.results) and all(r.verified for r in self.results)
+
+    def summary(self):
+        counts = {VERIFIED: 0, FAILED: 0}
+        for r in self.results:
+            counts[r.status] += 1
+        per_kind = {kind: {s: sum(r.evidence[kind].status == s for r in self.results) for s in (PASS, FAIL, NA)}
+                    for kind in KINDS}
+        return {"claims": len(self.results), "verified": counts[VERIFIED], "failed": counts[FAILED],
+                "all_verified": self.verified, "evidence": per_kind, "budget": self.budget.name,
+                "seed": self.budget.seed, "seconds": round(self.seconds, 2),
+                "failed_ids": [r.claim.id for r in self.results if not r.verified]}
+
+    def to_json_dict(self):
+        return {"claims": [r.to_json_dict() for r in self.results], "summary": self.summary()}
+
+
+# --------------------------------------------------------------------------- registry
+class Registry:
+    """An ordered collection of claims with unique ids.
+
+    Every registered claim must have a statement, a LaTeX form, a source and at
+    least ``min_kinds`` kinds of evidence (two by default).
+
+    Examples
+    --------
+    >>> reg = Registry()
+    >>> len(reg), "x" in reg
+    (0, False)
+    >>> reg.register(Claim("x", "s", "x", Source("A", 2024, "T"), symbolic=lambda b: []))
+    Traceback (most recent call last):
+    ...
+    ValueError: claim 'x' has 1 kind(s) of evidence (symbolic); a registered claim needs at least 2
+    """
+
+    def __init__(self, claims=(), min_kinds=2):
+        self._claims = {}
+        self.min_kinds = min_kinds
+        for c in claims:
+            self.register(c)
+
+    def register(self, claim, replace=False):
+        """Add ``claim``; an id already present is an error unless ``replace``."""
+        if not isinstance(claim, Claim):
+            raise TypeError(f"only Claim objects can be registered, got {claim!r}")
+        if claim.id in self._claims and not replace:
+            raise ValueError(f"a claim with id {claim.id!r} is already registered")
+        if len(claim.kinds) < self.min_kinds:
+            raise ValueError(f"claim {claim.id!r} has {len(claim.kinds)} kind(s) of evidence "
+                             f"({', '.join(claim.kinds) or 'none'}); a registered claim needs at least "
+                             f"{self.min_kinds}")
+        self._claims[claim.id] = claim
+        return claim
+
+    def unregister(self, claim_id):
+        """Remove the claim with id ``claim_id``."""
+        if claim_id not in self._claims:
+            raise KeyError(claim_id)
+        del self._claims[claim_id]
+
+    def __iter__(self):
+        return iter(list(self._claims.values()))
+
+    def __len__(self):
+        return len(self._claims)
+
+    def __contains__(self, claim_id):
+        return claim_id in self._claims
+
+    def __getitem__(self, claim_id):
+        return self._claims[claim_id]
+
+    @property
+    def ids(self):
+        return list(self._claims)
+
+    def select(self, ids=None):
+        """The claims with the given ids, in ledger order (all when ``ids`` is None)."""
+        if ids is None:
+            return list(self)
+        unknown = [i for i in ids if i not in self._claims]
+        if unknown:
+            raise ValueError(f"unknown claim id(s) {', '.join(map(repr, unknown))}; known ids: "
+                             f"{', '.join(self._claims)}")
+        wanted = set(ids)
+        return [c for c in self if c.id in wanted]
+
+
+def verify(claims, budget=QUICK, progress=None, starting=None):
+    """Verify ``claims`` (a Registry or a list of Claim) under ``budget``.
+
+    ``starting``, when given, is called with each claim before it runs, and
+    ``progress`` with each finished :class:`ClaimResult`.
+
+    Examples
+    --------
+    >>> c = Claim("one-is-one", "One equals one.", "1 = 1", Source("A", 2024, "T"),
+    ...           symbolic=lambda b: [check("1 == 1", 1 == 1)], numeric=lambda b: [check("1.0 == 1", 1.0 == 1)])
+    >>> run = verify([c])
+    >>> run.verified, run.summary()["verified"]
+    (True, 1)
+    """
+    start = time.perf_counter()
+    results = []
+    for claim in claims:
+        if starting is not None:
+            starting(claim)
+        result = claim.verify(budget)
+        results.append(result)
+        if progress is not None:
+            progress(result)
+    return LedgerRun(tuple(results), budget, time.perf_counter() - start)

@@ -1,0 +1,51 @@
+"""The ledger: every claim of the literature the toolkit verifies, one module per source paper.
+
+======================  ===============================================================
+module                  source
+======================  ===============================================================
+``dey_donoho``          Dey & Donoho (2024), the pi^2/6 pathway and its universality
+``gerstgrasser``        Gerstgrasser et al. (2024), OLS with a fixed design
+``shumailov``           Shumailov et al. (2024), the Gaussian under discard
+``kazdan``              Kazdan et al. (2024), multivariate Gaussian, subsample, KDE
+``bertrand``            Bertrand et al. (2024), a fixed real set plus synthetic data
+``he_xu_cheng``         He, Xu & Cheng (2025), fresh real data with weighted synthetic data
+``suresh``              Suresh et al. (2024), absorption of Bernoulli and Poisson fits
+======================  ===============================================================
+
+:data:`LEDGER` is the registry ``pi2over6 verify`` runs; :func:`register` adds a
+claim of your own to it and :func:`verify_ledger` runs it from Python.
+
+Examples
+--------
+>>> from proofs_check.ledger import LEDGER
+>>> "augment-pi2over6-bound" in LEDGER and all(len(c.kinds) >= 2 for c in LEDGER)
+True
+"""
+
+from __future__ import annotations
+
+from ..claims import QUICK, Registry
+from ..claims import verify as _verify
+from . import bertrand, dey_donoho, gerstgrasser, he_xu_cheng, kazdan, shumailov, suresh
+
+__all__ = ["LEDGER", "MODULES", "builtin_claims", "register", "verify_ledger"]
+
+MODULES = (dey_donoho, gerstgrasser, shumailov, kazdan, bertrand, he_xu_cheng, suresh)
+
+
+def builtin_claims():
+    """A fresh list of every claim the toolkit ships, in ledger order."""
+    return [claim for module in MODULES for claim in module.claims()]
+
+
+LEDGER = Registry(builtin_claims())
+
+
+def register(claim, replace=False):
+    """Add ``claim`` to :data:`LEDGER` (the registry ``pi2over6 verify`` runs); returns the claim."""
+    return LEDGER.register(claim, replace=replace)
+
+
+def verify_ledger(budget=QUICK, only=None, progress=None, registry=None):
+    """Verify the ledger (or the claims ``only`` names) under ``budget``; returns a LedgerRun."""
+    return _verify((registry or LEDGER).select(only), budget, progress=progress)

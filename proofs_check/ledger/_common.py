@@ -1,0 +1,196 @@
+"""Shared pieces of the ledger: the sources, and helpers that turn theory and simulation into checks."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from theory import preset, risk_ratios
+
+from ..claims import Figure, Source, agrees, check, ratio_stderr
+
+DEY_DONOHO = Source("Dey & Donoho", 2024, "Universality of the pi^2/6 pathway in avoiding model collapse",
+                    reference="arXiv:2410.22812")
+GERSTGRASSER = Source("Gerstgrasser et al.", 2024, "Is model collapse inevitable? Breaking the curse of "
+                      "recursion by accumulating real and synthetic data", reference="arXiv:2404.01413")
+SHUMAILOV = Source("Shumailov et al.", 2024, "AI models collapse when trained on recursively generated data",
+                   reference="Nature 631, 755-759")
+KAZDAN = Source("Kazdan et al.", 2024, "Collapse or thrive? Perils and promises of synthetic data in a "
+                "self-generating world", reference="arXiv:2410.16713")
+BERTRAND = Source("Bertrand et al.", 2024, "On the stability of iterative retraining of generative models on "
+                  "their own data", reference="ICLR 2024, arXiv:2310.00429")
+HE_XU_CHENG = Source("He, Xu & Cheng", 2025, "Golden ratio weighting prevents model collapse",
+                     reference="arXiv:2502.18049")
+SURESH = Source("Suresh et al.", 2024, "Rate of model collapse in recursive training",
+                reference="arXiv:2412.17646")
+
+DPS = 50  # digits for the numeric evidence
+
+
+def fractions_equal(what, derived, exact, **details):
+    """A check that two sequences of exact rationals agree term by term."""
+    derived, exact = [Fraction(x) for x in derived], [Fraction(x) for x in exact]
+    bad = [i + 1 for i, (a, b) in enumerate(zip(derived, exact, strict=True)) if a != b]
+    return check(what, not bad, terms=len(exact), first=[str(x) for x in exact[:6]],
+                 **({"mismatch_at": bad[:5]} if bad else {}), **details)
+
+
+# --------------------------------------------------------------------------- Monte Carlo
+def simulate(model, params, workflow, n, generations, replicates, budget, label):
+    """Monte Carlo of real model fits (numerics.montecarlo.simulate) on the claim's own stream."""
+    from numerics.montecarlo import SimulationConfig
+    from numerics.montecarlo import simulate as run
+
+    config = SimulationConfig(model, dict(params), workflow, n, generations, replicates).validated()
+    return run(config, budget.seed, progress=False, stream=budget.stream(label, model, workflow, n))
+
+
+def metric(result, name):
+    """(mean, stderr) arrays of one metric of a SimulationResult."""
+    m = result.metrics[name]
+    return np.asarray(m["mean"], dtype=float), np.asarray(m["stderr"], dtype=float)
+
+
+def prediction(result, name):
+    """The toolkit's own prediction of a metric (theory.predictions via the simulation), or None."""
+    values = (result.theory or {}).get(name)
+    return None if values is None else np.asarray(values, dtype=float)
+
+
+def exact_note(result, name):
+    """Whether the toolkit's prediction of metric ``name`` is exact at the simulated n."""
+    return str((result.notes or {}).get(name, "")).startswith("exact")
+
+
+def ratio_check(what, result, target, *, k=4.0, allowance=0.0, exact, start=1, **details):
+    """R_k = risk_k / risk_1 from a simulation against ``target`` (ratios), conservative standard errors."""
+    mean, se = metric(result, "risk")
+    ratio, rse = ratio_stderr(mean, se)
+    target = np.asarray([float(t) for t in target], dtype=float)
+    sl = slice(start, None)
+    return agrees(what, ratio[sl], rse[sl], target[sl], k=k, allowance=allowance, exact=exact,
+                  x=list(range(start + 1, len(ratio) + 1)), **details)
+
+
+def ratio_points(label, result):
+    mean, se = metric(result, "risk")
+    ratio, rse = ratio_stderr(mean, se)
+    x = list(range(1, len(ratio) + 1))
+    return (label, x, ratio.tolist(), rse.tolist())
+
+
+def steady(fraction):
+    """Relative finite-n allowance that does not grow with k.
+
+    In workflows that keep real data in every fit, one fit's O(1/n) deviation from
+    the limit does not build up: at n >= 100 the measured deviations of the ratio are
+    a few per cent (median, exponential, logistic, fresh-design OLS).
+    """
+    return lambda ks, n: np.full(len(ks), float(fraction))
+
+
+def compounding(rate):
+    """Relative finite-n allowance ``rate * (k - 1) / n`` for R_k (``rate * k / n`` for the risk itself).
+
+    Under discard every fit's O(1/n) bias is carried into the next, so the distance to
+    the limit grows about linearly in k (the logistic MLE: about 10 k/n).
+    """
+    return lambda ks, n: rate * (np.asarray(ks, dtype=float) - 1) / n
+
+
+def model_runs(specs, workflow, G, budget, label):
+    """Monte Carlo of several models on one workflow, each compared with the process.
+
+    ``specs`` holds ``(model, params, n, replicates, allowance)`` with ``allowance``
+    from :func:`steady` or :func:`compounding` (or None). When the toolkit's
+    prediction of the risk is exact at that n the risk itself is compared with it (4
+    standard errors, no allowance); the ratio R_k is then compared with the universal
+    ratio of the process with an allowance equal to the exact finite-n gap. Otherwise
+    the ratio is compared with the process under the stated finite-n allowance.
+
+    Returns (checks, figure points).
+    """
+    checks, points = [], []
+    for model, params, n, reps, relative in specs:
+        res = simulate(model, params, workflow, n, G, reps, budget, label)
+        universal = np.array([float(r) for r in risk_ratios(preset(workflow, G).at_sample_size(n))])
+        name = f"{model}" + (f" ({params['estimator']})" if "estimator" in params else "") + f", n = {n}"
+        mean, se = metric(res, "risk")
+        if exact_note(res, "risk"):
+            exact = np.asarray(res.theory["risk"], dtype=float)
+            checks.append(agrees(f"{name}, {workflow}: risk = the exact finite-n prediction", mean, se, exact, k=4,
+                                 exact=True))
+            gap = float(np.max(np.abs(exact / exact[0] - universal)))
+            if gap < 1e-12:   # the exact finite-n ratio is the universal one (up to rounding)
+                checks.append(ratio_check(f"{name}, {workflow}: R_k = the universal ratio, exact at this n", res,
+                                          universal, k=4, exact=True))
+            else:
+                checks.append(ratio_check(f"{name}, {workflow}: R_k = the universal ratio (allowance: the exact "
+                                          f"finite-n gap {gap:.3g})", res, universal, k=4, allowance=gap,
+                                          exact=False))
+        else:
+            if relative is None:
+                raise ValueError(f"{name}: an asymptotic comparison needs a stated finite-n allowance")
+            checks.append(_relative_ratio_check(name, workflow, res, universal, relative(range(2, G + 1), n)))
+        points.append(ratio_points(name, res))
+    return checks, points
+
+
+def _relative_ratio_check(name, workflow, res, universal, relative):
+    mean, se = metric(res, "risk")
+    ratio, rse = ratio_stderr(mean, se)
+    # Asymptotic target: 4 (conservative) standard errors plus the stated relative finite-n allowance.
+    return agrees(f"{name}, {workflow}: R_k = the universal ratio (asymptotic)", ratio[1:], rse[1:], universal[1:],
+                  k=4, relative=relative, exact=False, x=list(range(2, len(ratio) + 1)))
+
+
+def ratio_figure(name, title, curves, points, hlines=(), ylabel="risk ratio $R_k$", logy=False):
+    return Figure(name, title, "generation $k$", ylabel, tuple(curves), tuple(points), logy, tuple(hlines))
+
+
+def gp_simulate(workflow, generations, replicates, budget, label, **options):
+    """The Gaussian-process simulator (numerics.gp_simulator.simulate_gp) on the claim's own stream.
+
+    ``options`` go to ``simulate_gp`` (``estimator``, ``n``, ``information``, ``loss``).
+    """
+    from numerics.gp_simulator import simulate_gp
+
+    wf = workflow if not isinstance(workflow, str) else preset(workflow, generations)
+    return simulate_gp(wf, int(replicates), budget.seed, stream=budget.stream(label, wf.name or "workflow"),
+                       **options)
+
+
+def vanishes(expr, k):
+    """Whether SymPy proves ``expr`` = 0 identically, for a sum of geometric terms in the integer ``k``.
+
+    Every power ``base**(a k + b)`` is written as ``t * base**b`` with a fresh symbol
+    ``t`` standing for ``base**(a k)``; the remaining rational function must
+    simplify to 0. That proves the identity for every k.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> k, w = sp.Symbol("k", integer=True, positive=True), sp.Symbol("w", positive=True)
+    >>> vanishes((w - 1)**(2*k) - (w - 1)**2 * (w - 1)**(2*k - 2), k)
+    True
+    """
+    import sympy as sp
+
+    if sp.simplify(expr) == 0:
+        return True
+    fresh = {}
+
+    def replace(power):
+        base, exponent = power.as_base_exp()
+        poly = sp.Poly(sp.expand(exponent), k)
+        if poly.degree() != 1:
+            raise ArithmeticError(f"exponent {exponent} is not linear in {k}")
+        a, b = poly.all_coeffs()
+        t = fresh.setdefault(base, sp.Dummy("t"))  # t stands for base**k
+        return t**a * base**b
+
+    factored = sp.expand(expr).replace(lambda e: e.is_Pow and e.exp.has(k), lambda p: sp.factor(p.base) ** p.exp)
+    flat = sp.expand_power_base(sp.expand_power_exp(factored), force=True)
+    rewritten = flat.replace(lambda e: e.is_Pow and e.exp.has(k), replace)
+    return sp.simplify(rewritten) == 0

@@ -1,0 +1,231 @@
+"""Claims, evidence and the registry: the framework decides claims and says why they fail."""
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+from proofs_check.claims import (
+    FAIL,
+    FULL,
+    NA,
+    PASS,
+    QUICK,
+    REPLICATES,
+    Budget,
+    Claim,
+    Registry,
+    Source,
+    agrees,
+    at_most,
+    check,
+    close,
+    ratio_stderr,
+    run_evidence,
+    verify,
+)
+from theory import preset
+from theory.closed_form import closed_form
+
+SOURCE = Source("Tester", 2024, "A paper", "Sec. 1")
+
+
+def passing(budget):
+    yield check("one is one", 1 == 1, value=1)
+
+
+def claim(**kwargs):
+    base = {"id": "a-claim", "statement": "A statement.", "latex": "1 = 1", "source": SOURCE,
+            "symbolic": passing, "numeric": passing}
+    return Claim(**{**base, **kwargs})
+
+
+# ------------------------------------------------------------------ claims are validated on construction
+@pytest.mark.parametrize("kwargs, message", [
+    ({"id": "has space"}, "claim id is a non-empty word without spaces, got 'has space'"),
+    ({"statement": "  "}, "claim 'a-claim' needs a non-empty statement, got '  '"),
+    ({"latex": ""}, "claim 'a-claim' needs a non-empty latex, got ''"),
+])
+def test_claim_rejects_missing_parts(kwargs, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        claim(**kwargs)
+
+
+def test_claim_needs_a_source_object_and_callable_evidence():
+    with pytest.raises(TypeError, match="source must be a Source, got 'Dey'"):
+        claim(source="Dey")
+    with pytest.raises(TypeError, match="symbolic evidence must be callable, got 3"):
+        claim(symbolic=3)
+    with pytest.raises(TypeError, match="year must be an integer, got '2024'"):
+        Source("A", "2024", "T")
+
+
+def test_source_citations():
+    assert SOURCE.cite() == "Tester 2024, Sec. 1"
+    assert Source("A & B", 2025, "Title", reference="arXiv:1").full() == "A & B (2025), Title, arXiv:1"
+
+
+# ------------------------------------------------------------------ evidence
+def test_evidence_passes_fails_or_is_not_applicable():
+    assert run_evidence("symbolic", passing, QUICK).status == PASS
+    assert run_evidence("numeric", None, QUICK).status == NA
+    failing = run_evidence("numeric", lambda b: [check("two is three", 2 == 3, left=2, right=3)], QUICK)
+    assert failing.status == FAIL
+    assert failing.summary == "0/1 checks hold; failed: two is three (left=2, right=3)"
+
+
+def test_evidence_without_checks_fails():
+    empty = run_evidence("symbolic", lambda b: [], QUICK)
+    assert empty.status == FAIL and empty.summary == "no check was made"
+
+
+def test_an_exception_fails_the_evidence_and_is_the_reason():
+    def broken(budget):
+        yield check("first", True)
+        raise ZeroDivisionError("division by zero in the derivation")
+
+    e = run_evidence("symbolic", broken, QUICK)
+    assert e.status == FAIL
+    assert e.error == "ZeroDivisionError: division by zero in the derivation"
+    assert len(e.checks) == 1 and e.summary.startswith("error: ZeroDivisionError")
+
+
+def test_evidence_must_yield_checks_or_figures():
+    e = run_evidence("symbolic", lambda b: ["not a check"], QUICK)
+    assert e.status == FAIL and "evidence must yield Check or Figure objects" in e.error
+
+
+def test_a_claim_is_verified_only_when_every_kind_passes():
+    assert claim().verify().status == "verified"
+    mixed = claim(numeric=lambda b: [check("false", False)])
+    result = mixed.verify()
+    assert result.status == "failed"
+    assert result.evidence["symbolic"].status == PASS and result.evidence["monte_carlo"].status == NA
+
+
+def test_result_json_follows_the_design_contract():
+    data = claim().verify().to_json_dict()
+    assert {"id", "statement", "source", "evidence", "status"} <= set(data)
+    assert set(data["evidence"]) == {"symbolic", "numeric", "monte_carlo"}
+    assert data["evidence"]["monte_carlo"]["status"] == "n/a"
+    assert data["evidence"]["symbolic"]["details"][0] == {"what": "one is one", "status": "pass",
+                                                          "details": {"value": 1}}
+
+
+# ------------------------------------------------------------------ the check builders
+def test_close_and_at_most_work_at_high_precision():
+    with mpmath.workdps(60):
+        third = mpmath.mpf(1) / 3
+        assert close("1/3", third, sp.Rational(1, 3), mpmath.mpf(10) ** -55).passed
+        assert not close("1/3", third + mpmath.mpf(10) ** -40, sp.Rational(1, 3), mpmath.mpf(10) ** -55).passed
+    verdict = at_most("R_10 <= 3/2", sp.harmonic(10, 2), sp.Rational(3, 2))
+    assert not verdict.passed and verdict.details["bound"] == "3/2"
+    assert float(verdict.details["slack"]) == pytest.approx(1.5 - 1.5497677311665408, abs=1e-12)
+
+
+def test_agrees_states_and_applies_the_tolerance_policy():
+    # Tolerance k SE + allowance + relative |target|, entry by entry.
+    c = agrees("m", [1.0, 2.3], [0.1, 0.1], [1.0, 2.0], k=2, allowance=0.05, relative=0.05, exact=False)
+    assert c.passed  # 0.3 <= 0.2 + 0.05 + 0.1
+    assert c.details["tolerance"] == [0.3, 0.35]
+    assert "2 SE + 0.05 + 0.05|target|" in c.details["policy"]
+    tight = agrees("m", [1.0, 2.3], [0.1, 0.1], [1.0, 2.0], k=2, exact=True)
+    assert not tight.passed and tight.details["worst"]["at"] == 2
+    with pytest.raises(ValueError, match="an exact target needs no finite-n allowance, got allowance=0.1"):
+        agrees("m", [1.0], [0.1], [1.0], allowance=0.1, exact=True)
+    with pytest.raises(ValueError, match="same shape"):
+        agrees("m", [1.0, 2.0], [0.1], [1.0], exact=True)
+    assert not agrees("m", [math.nan], [0.1], [1.0], exact=True).passed
+
+
+def test_ratio_standard_errors_are_conservative():
+    # Two perfectly negatively correlated generations attain the bound se(R) = (se_k + R se_1)/m_1.
+    rng = np.random.default_rng(np.random.SeedSequence(7))
+    z = rng.standard_normal(200000)
+    first, later = 1 + 0.1 * z, 2 - 0.2 * z
+    m = np.array([first.mean(), later.mean()])
+    se = np.array([first.std() / np.sqrt(z.size), later.std() / np.sqrt(z.size)])
+    _, rse = ratio_stderr(m, se)
+    delta = np.std(later / m[0] - m[1] * first / m[0] ** 2) / np.sqrt(z.size)  # delta-method SE of the ratio
+    assert rse[1] == pytest.approx(delta, rel=1e-2)
+
+
+# ------------------------------------------------------------------ budgets
+def test_budgets():
+    assert all(FULL.replicates(c) >= 10 * QUICK.replicates(c) for c in REPLICATES)
+    assert QUICK.for_claim("x").stream("a") != QUICK.for_claim("y").stream("a")
+    with pytest.raises(ValueError, match="budget must be 'quick' or 'full', got 'huge'"):
+        Budget("huge")
+    with pytest.raises(ValueError, match="the master seed must be a non-negative integer, got -1"):
+        Budget("quick", -1)
+    with pytest.raises(ValueError, match="cost must be one of cheap, points, iterative, process, got 'free'"):
+        QUICK.replicates("free")
+
+
+# ------------------------------------------------------------------ the registry
+def test_registry_keeps_order_and_rejects_duplicates_and_thin_claims():
+    reg = Registry()
+    reg.register(claim(id="b"))
+    reg.register(claim(id="a"))
+    assert reg.ids == ["b", "a"] and [c.id for c in reg.select(["a", "b"])] == ["b", "a"]
+    with pytest.raises(ValueError, match="a claim with id 'a' is already registered"):
+        reg.register(claim(id="a"))
+    with pytest.raises(ValueError, match=r"claim 'thin' has 1 kind\(s\) of evidence \(symbolic\)"):
+        reg.register(claim(id="thin", numeric=None))
+    with pytest.raises(ValueError, match="unknown claim id\\(s\\) 'zzz'; known ids: b, a"):
+        reg.select(["zzz"])
+    reg.unregister("b")
+    assert reg.ids == ["a"]
+
+
+def test_verify_reports_progress_and_summary():
+    seen, started = [], []
+    run = verify([claim(id="x"), claim(id="y", numeric=lambda b: [check("no", False)])], progress=seen.append,
+                 starting=lambda c: started.append(c.id))
+    assert [r.claim.id for r in seen] == ["x", "y"] and started == ["x", "y"]
+    summary = run.summary()
+    assert (summary["verified"], summary["failed"], summary["failed_ids"]) == (1, 1, ["y"])
+    assert not run.verified and summary["evidence"]["numeric"] == {"pass": 1, "fail": 1, "n/a": 0}
+
+
+# ------------------------------------------------------------------ a wrong claim fails, with the reason
+def wrong_augment_claim():
+    """'augment is bounded by 1.5': false (sum 1/j^2 passes 1.5 at k = 7); its evidence must say so."""
+    bound = sp.Rational(3, 2)
+
+    def symbolic(budget):
+        cf = closed_form("augment")
+        yield at_most("lim R_k <= 3/2 (from the proved closed form)", cf.limit, bound, limit=cf.limit)
+
+    def numeric(budget):
+        from numerics.precision import ratios_mp
+
+        with mpmath.workdps(60):
+            values = ratios_mp(preset("augment", 20), 60)
+            yield at_most("max_k<=20 R_k <= 3/2 at 60 digits", max(values), bound)
+
+    def monte_carlo(budget):
+        from numerics.gp_simulator import simulate_gp
+
+        res = simulate_gp(preset("augment", 20), 40000, budget.seed, stream=budget.stream("wrong"))
+        # One-sided: the bound is refuted when the estimate exceeds it by more than 4 standard errors.
+        yield at_most("simulated R_20 - 4 SE <= 3/2", res.ratios[-1] - 4 * res.stderr[-1], bound)
+
+    return Claim("augment-below-1.5", "Under augment the risk ratio stays below 1.5.", r"R_k < \tfrac32",
+                 Source("Nobody", 2024, "A wrong claim"), symbolic=symbolic, numeric=numeric,
+                 monte_carlo=monte_carlo)
+
+
+def test_a_deliberately_wrong_claim_fails_with_evidence_that_says_why():
+    result = wrong_augment_claim().verify(QUICK)
+    assert result.status == "failed"
+    for kind in ("symbolic", "numeric", "monte_carlo"):
+        assert result.evidence[kind].status == FAIL, kind
+    symbolic = result.evidence["symbolic"]
+    assert symbolic.checks[0].details["value"] == "pi**2/6" and symbolic.checks[0].details["bound"] == "3/2"
+    assert "exceeds bound 3/2" in symbolic.summary
+    numeric = result.evidence["numeric"].checks[0].details
+    assert float(numeric["value"]) == pytest.approx(float(sp.harmonic(20, 2)), abs=1e-15)
+    assert float(numeric["slack"]) < 0
