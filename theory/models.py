@@ -56,7 +56,7 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
-from .rationals import to_rational
+from .rationals import as_sympy, to_rational
 
 __all__ = ["MODEL_NAMES", "Parameter", "SymbolicModel", "ExponentialFamily", "ExponentialFamilyModel",
            "get_model", "FAMILIES", "linreg_truth", "logistic_truth", "std_normal_moment"]
@@ -203,7 +203,7 @@ def _gaussian_vector_expect(expr, gens, cov, max_degree=12):
     of the coefficients is needed.
     """
     origin = dict.fromkeys(gens, 0)
-    total, term = sp.S.Zero, sp.sympify(expr)
+    total, term = sp.S.Zero, as_sympy(expr)
     for k in range(max_degree // 2 + 2):
         if term == 0:
             return total
@@ -548,7 +548,7 @@ class GaussianMean(SymbolicModel):
         return {_MU: _exact(params["mu"]), _SIGMA: _exact(params["sigma"])}
 
     def expectation(self, expr, params=None):
-        return _std_normal_expect(sp.sympify(expr).subs(_XR, _MU + _SIGMA * _Z))
+        return _std_normal_expect(as_sympy(expr).subs(_XR, _MU + _SIGMA * _Z))
 
     def _influence(self, estimator, params):
         if estimator == "median":
@@ -596,7 +596,7 @@ class Gaussian(SymbolicModel):
         return {_MU: _exact(params["mu"]), _SIGMA2: _exact(params["sigma"]) ** 2}
 
     def expectation(self, expr, params=None):
-        return _std_normal_expect(sp.sympify(expr).subs(_XR, _MU + sp.sqrt(_SIGMA2) * _Z))
+        return _std_normal_expect(as_sympy(expr).subs(_XR, _MU + sp.sqrt(_SIGMA2) * _Z))
 
     def _influence(self, estimator, params):
         if estimator == "unbiased":
@@ -698,7 +698,7 @@ class MultivariateNormal(SymbolicModel):
         d = self._params(params)["d"]
         x, mu, _, Sigma, _ = self._symbols(d)
         zs = _vector("zeta", d, real=True)
-        shifted = sp.sympify(expr).subs({xi: mi + zi for xi, mi, zi in zip(x, mu, zs, strict=True)},
+        shifted = as_sympy(expr).subs({xi: mi + zi for xi, mi, zi in zip(x, mu, zs, strict=True)},
                                         simultaneous=True)
         return _gaussian_vector_expect(shifted, zs, Sigma) if shifted.has(*zs) else shifted
 
@@ -822,7 +822,7 @@ class LinearRegression(SymbolicModel):
         params = self._params(params)
         x, w = _vector("x", params["d"], real=True), self.theta(params)
         mean = sum(a * b for a, b in zip(x, w, strict=True))
-        shifted = sp.sympify(expr).subs(_Y, mean + _SIGMA * _NOISE)
+        shifted = as_sympy(expr).subs(_Y, mean + _SIGMA * _NOISE)
         return _independent_normal_expect(shifted, list(x) + [_NOISE])
 
     def natural_indices(self, params=None):
@@ -910,7 +910,7 @@ class LogisticRegression(SymbolicModel):
         params = self._params(params)
         eta = self._eta(params)
         prob = 1 / (1 + sp.exp(-eta))
-        expr = sp.sympify(expr)
+        expr = as_sympy(expr)
         given_x = sp.simplify(expr.subs(_Y, 1) * prob + expr.subs(_Y, 0) * (1 - prob))
         x = _vector("x", params["d"], real=True)
         try:
@@ -1033,7 +1033,7 @@ class Bernoulli(SymbolicModel):
         return {_P: _exact(self._params(params)["p"])}
 
     def expectation(self, expr, params=None):
-        expr = sp.sympify(expr)
+        expr = as_sympy(expr)
         return sum((expr.subs(_XN, v) * _P**v * (1 - _P) ** (1 - v) for v in (0, 1)), sp.S.Zero)
 
     def natural_parameter(self, params):
@@ -1069,7 +1069,7 @@ class Poisson(SymbolicModel):
 
     def expectation(self, expr, params=None):
         pmf = sp.exp(self._log_density(params))
-        return sp.simplify(sp.summation(sp.sympify(expr) * pmf, (_XN, 0, sp.oo)))
+        return sp.simplify(sp.summation(as_sympy(expr) * pmf, (_XN, 0, sp.oo)))
 
     def natural_parameter(self, params):
         return np.array([self._params(params)["lam"]])
@@ -1102,7 +1102,7 @@ class Exponential(SymbolicModel):
         return {_RATE: _exact(self._params(params)["rate"])}
 
     def expectation(self, expr, params=None):
-        return sp.integrate(sp.sympify(expr) * _RATE * sp.exp(-_RATE * _XP), (_XP, 0, sp.oo))
+        return sp.integrate(as_sympy(expr) * _RATE * sp.exp(-_RATE * _XP), (_XP, 0, sp.oo))
 
     def natural_parameter(self, params):
         return np.array([self._params(params)["rate"]])
@@ -1158,7 +1158,7 @@ class KernelDensity(SymbolicModel):
         return {_MU: sp.S.Zero}
 
     def expectation(self, expr, params=None):
-        return _std_normal_expect(sp.sympify(expr).subs(_XR, _MU + _Z))
+        return _std_normal_expect(as_sympy(expr).subs(_XR, _MU + _Z))
 
     def _influence(self, estimator, params):
         return sp.Matrix([_XR - _MU])
@@ -1302,11 +1302,11 @@ class ExponentialFamily:
         support = self.support
         if self.discrete and not (isinstance(support, sp.Range) and support.size.is_finite):
             u = sp.Dummy("u", positive=True)
-            terms = sp.sympify(expr) * self.base_measure * u**self.statistic
+            terms = as_sympy(expr) * self.base_measure * u**self.statistic
             series = sp.summation(terms, (self.x, support.inf, sp.oo)).subs(u, sp.exp(self.eta))
             return sp.simplify(self._on_domain(series) * sp.exp(-self.log_partition))
         density = self.base_measure * sp.exp(self.eta * self.statistic - self.log_partition)
-        integrand = sp.sympify(expr) * density
+        integrand = as_sympy(expr) * density
         if isinstance(support, sp.Range):
             return sp.simplify(sum((integrand.subs(self.x, v) for v in support), sp.S.Zero))
         # integrate in a positive symbol rho, eta = +-rho by the sign of the natural parameter space
@@ -1435,7 +1435,7 @@ class ExponentialFamily:
         if self.sampler_name is None:
             raise ValueError(f"exponential family {self.name!r} has no scipy.stats sampler")
         subs = {**self.constant_values(params), self.eta: _exact(eta)}
-        return self.sampler_name, {k: float(sp.sympify(v).subs(subs).evalf(20))
+        return self.sampler_name, {k: float(as_sympy(v).subs(subs).evalf(20))
                                    for k, v in self.sampler_params.items()}
 
 
@@ -1618,7 +1618,7 @@ class ExponentialFamilyModel(SymbolicModel):
         return {fam.eta: _exact(params["eta"]), **fam.constant_values(params)}
 
     def expectation(self, expr, params=None):
-        expr = sp.sympify(expr)
+        expr = as_sympy(expr)
         fam = self.family(params)
         return expr if not expr.has(fam.x) else fam.expectation(expr)
 

@@ -12,7 +12,7 @@ import math
 import re
 from fractions import Fraction
 
-__all__ = ["to_rational", "rational_to_data", "format_rational"]
+__all__ = ["to_rational", "rational_to_data", "format_rational", "as_sympy"]
 
 # An optional sign, digits with an optional decimal point and exponent, or p/q.
 _NUMBER = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?(\s*/\s*[+-]?\d+)?\s*$")
@@ -89,3 +89,29 @@ def format_rational(value):
     ('1/2', '3')
     """
     return str(rational_to_data(value))
+
+
+def as_sympy(value):
+    """A SymPy object for an expression or an exact number, never by parsing a string.
+
+    Examples
+    --------
+    >>> as_sympy(Fraction(1, 3)), as_sympy(2)
+    (1/3, 2)
+    >>> as_sympy("x + 1")
+    Traceback (most recent call last):
+    ...
+    TypeError: expected a SymPy expression or a number, got 'x + 1'
+    """
+    import sympy
+
+    if isinstance(value, sympy.Basic):
+        return value
+    if isinstance(value, sympy.MatrixBase):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | Fraction | float):
+        raise TypeError(f"expected a SymPy expression or a number, got {value!r}")
+    if isinstance(value, float):
+        return sympy.Float(value)
+    value = Fraction(value)
+    return sympy.Rational(value.numerator, value.denominator)

@@ -13,6 +13,8 @@ import numpy as np
 import scipy.stats
 import sympy as sp
 
+from theory.rationals import as_sympy
+
 from .base import NumericModel, gather
 from .counts import pooled_ratio
 
@@ -69,7 +71,7 @@ class ExponentialFamilyFit(NumericModel):
         self.eta_of_mean = symbolic.mean_to_natural(params)
         self.distribution = getattr(scipy.stats, fam.sampler_name)
         consts = fam.constant_values(params)
-        self.arguments = {key: sp.lambdify(fam.eta, sp.sympify(expr).subs(consts), "numpy")
+        self.arguments = {key: sp.lambdify(fam.eta, as_sympy(expr).subs(consts), "numpy")
                           for key, expr in fam.sampler_params.items()}
 
     def truth(self, ctx):

@@ -24,6 +24,7 @@ from theory import Workflow, covariance, covariance_float, linear_form, preset, 
 from theory.closed_form import closed_form, k, pooled_fit_identity
 from theory.models import get_model
 from theory.predictions import universal_ratio_symbolic
+from theory.rationals import as_sympy
 
 from ..claims import Claim, agrees, at_most, check, close, ratio_stderr
 from ._common import (
@@ -160,7 +161,7 @@ REGULAR = [("gaussian-mean", "mean"), ("gaussian-mean", "median"), ("gaussian", 
 
 def _settle(expr):
     """Evaluate sums and simplify twice (an expectation may come back as a series times an exponential)."""
-    return sp.simplify(sp.expand(sp.simplify(sp.sympify(expr).doit())))
+    return sp.simplify(sp.expand(sp.simplify(as_sympy(expr).doit())))
 
 
 def _universality_symbolic(budget):
@@ -179,7 +180,7 @@ def _universality_symbolic(budget):
     for spec in ("augment", "subsample", "mix:1"):
         out = universal_ratio_symbolic(preset(spec, 4), d=2)
         yield check(f"{spec}: tr(A Cov_kk V)/tr(A Cov_11 V) with symbolic V and A simplifies to the exact R_k",
-                    out.symbolic == out.exact and all(not sp.sympify(r).free_symbols for r in out.symbolic),
+                    out.symbolic == out.exact and all(not as_sympy(r).free_symbols for r in out.symbolic),
                     symbolic=[str(r) for r in out.symbolic])
 
 
@@ -256,7 +257,7 @@ def _dimension_symbolic(budget):
     for d in (1, 2, 3):
         out = universal_ratio_symbolic(preset("augment", 3), d=d)
         yield check(f"d = {d}: with symbolic V and A (d x d) the risk ratio simplifies to the exact R_k",
-                    out.symbolic == out.exact and all(not sp.sympify(r).free_symbols for r in out.symbolic),
+                    out.symbolic == out.exact and all(not as_sympy(r).free_symbols for r in out.symbolic),
                     symbolic=[str(r) for r in out.symbolic], V_entries=len(out.V.free_symbols),
                     A_entries=len(out.A.free_symbols))
     out = universal_ratio_symbolic(preset("weighted:1/2", 3), d=2)
