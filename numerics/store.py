@@ -227,7 +227,7 @@ class SweepStore:
         """
         path = Path(path)
         _acquire(path).release()
-        if path.is_file() and path.stat().st_size:
+        if path.is_file() and path.stat().st_size and not _is_empty_database(path):
             with cls.open(path) as store:
                 store._check_description(json.loads(canonical_json(description)))
 
@@ -362,6 +362,19 @@ class _Transaction:
 
     def __exit__(self, kind, value, tb):
         self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+def _is_empty_database(path):
+    """Whether ``path`` is an SQLite database with no tables: a store whose creation was interrupted
+    (setting WAL mode writes the file header before the schema's transaction commits)."""
+    try:
+        db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        try:
+            return not db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return False  # not a database at all: open() reports it
 
 
 def _sql_value(value):

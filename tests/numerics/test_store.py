@@ -129,9 +129,18 @@ def test_preflight_refuses_what_create_or_resume_would_and_changes_nothing(tmp_p
         SweepStore.create_or_resume(tmp_path / "nowhere" / "s.sqlite", description())
 
 
-def test_an_empty_file_left_by_an_interrupted_creation_is_initialised(tmp_path):
+@pytest.mark.parametrize("left_behind", ["empty file", "WAL header, no tables"])
+def test_an_empty_file_left_by_an_interrupted_creation_is_initialised(tmp_path, left_behind):
+    # A kill between "PRAGMA journal_mode=WAL" and the schema's commit leaves a database with a
+    # header and no tables: both the preflight check and the creation must take it as new.
     path = tmp_path / "s.sqlite"
-    path.write_bytes(b"")
+    if left_behind == "empty file":
+        path.write_bytes(b"")
+    else:
+        db = sqlite3.connect(path)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.close()
+    SweepStore.preflight(path, description())
     with SweepStore.create_or_resume(path, description()) as store:
         store.add_cell(0, 0, 2, sums("a"))
     with SweepStore.open(path) as store:
