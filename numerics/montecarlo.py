@@ -45,6 +45,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from theory.rationals import rational_to_data
+
 from .models import Part, numeric_model
 from .models.base import where_state
 from .models.random import BlockRandom
@@ -141,7 +143,7 @@ class SimulationConfig:
 
     def to_json(self) -> str:
         """Canonical JSON (sorted keys, no spaces): the configuration's identity."""
-        return json.dumps({"model": self.model, "params": _jsonable(self.params), "workflow": self.workflow,
+        return json.dumps({"model": self.model, "params": plain_data(self.params), "workflow": self.workflow,
                            "n": self.n, "generations": self.generations, "replicates": self.replicates},
                           sort_keys=True, separators=(",", ":"), allow_nan=False)
 
@@ -198,18 +200,25 @@ def prepare(config, method="auto"):
                                model.needs_points, model.summary_draw, method)
 
 
-def _jsonable(value):
+def plain_data(value):
+    """Parameters as plain JSON data: exact rationals as "p/q" strings, numpy scalars as Python numbers.
+
+    Examples
+    --------
+    >>> plain_data({"L": Fraction(1, 2), "d": np.int64(3), "name": "mix"})
+    {'L': '1/2', 'd': 3, 'name': 'mix'}
+    """
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): plain_data(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [plain_data(v) for v in value]
     if isinstance(value, Fraction):
-        return value.numerator if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    return value
+        return rational_to_data(value)
+    if isinstance(value, str | bool | int | float) or value is None:
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"parameter value {value!r} of type {type(value).__name__} is not plain data")
 
 
 def _check_regression_sizes(params, workflow, n):
@@ -576,7 +585,7 @@ class SimulationResult:
         """The ``simulate --json`` object of DESIGN.md (non-finite numbers as ``null``)."""
         c = self.config
         return {"model": c.model, "workflow": c.workflow, "n": c.n, "generations": c.generations,
-                "replicates": c.replicates, "seed": self.seed, "params": _jsonable(c.params),
+                "replicates": c.replicates, "seed": self.seed, "params": plain_data(c.params),
                 "metrics": {k: {"mean": _finite(v["mean"]), "stderr": _finite(v["stderr"])}
                             for k, v in self.metrics.items()},
                 "theory": {k: None if v is None else _finite(v) for k, v in self.theory.items()},

@@ -38,14 +38,13 @@ import time
 import tomllib
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from fractions import Fraction
 from pathlib import Path
 from typing import NamedTuple
 
 from theory.presets import is_preset_spec, load_workflow
 from theory.workflow import WorkflowError
 
-from .montecarlo import BLOCK, SimulationConfig, simulate_blocks
+from .montecarlo import BLOCK, SimulationConfig, plain_data, simulate_blocks
 from .store import SweepStore, canonical_json
 
 __all__ = ["Sweep", "SweepError", "Configuration", "Cell", "SweepSummary", "load_sweep", "run_sweep",
@@ -106,7 +105,7 @@ class Configuration:
     @property
     def params(self):
         """The validated model parameters as canonical JSON text."""
-        return canonical_json(_jsonable(self.config.params))
+        return canonical_json(plain_data(self.config.params))
 
     def record(self):
         """The configuration as the store describes it."""
@@ -138,7 +137,7 @@ def configuration_stream(model, params, workflow, n, generations):
     >>> s == configuration_stream("gaussian-mean", {"mu": 0}, preset("discard", 3).to_data(), 20, 3)
     False
     """
-    identity = {"model": model, "params": _jsonable(params), "workflow": workflow, "n": n,
+    identity = {"model": model, "params": plain_data(params), "workflow": workflow, "n": n,
                 "generations": generations}
     digest = hashlib.sha256(canonical_json(identity).encode()).digest()
     return tuple(int.from_bytes(digest[i:i + 4], "big") for i in range(0, 16, 4))
@@ -339,21 +338,6 @@ def _positive_ints(value, key, fail):
     if len(set(values)) != len(values):
         fail(f"{key!r} lists a value twice: {value!r}")
     return tuple(values)
-
-
-def _jsonable(value):
-    """Parameters as plain JSON data: exact rationals as "p/q" strings, numpy scalars as Python numbers."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Fraction):
-        return value.numerator if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
-    if isinstance(value, str | bool | int | float) or value is None:
-        return value
-    if hasattr(value, "item"):  # numpy scalar
-        return value.item()
-    raise SweepError(f"model parameter value {value!r} of type {type(value).__name__} is not plain data")
 
 
 # --------------------------------------------------------------------- one cell
