@@ -580,7 +580,11 @@ def _windowed(executor, cells, configurations, seed, window):
                 cell = next(queue, None)
                 if cell is None:
                     break
-                pending[executor.submit(compute_cell, *_arguments(cell, configurations, seed))] = cell
+                try:
+                    future = executor.submit(compute_cell, *_arguments(cell, configurations, seed))
+                except cf.BrokenExecutor as err:  # a worker died after the previous cell was handed back
+                    raise SweepError(_failure(cell, configurations, err)) from err
+                pending[future] = cell
             if not pending:
                 return
             finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)

@@ -267,6 +267,34 @@ def test_a_failing_cell_is_named_and_the_sweep_resumes_to_the_same_results(tmp_p
     assert results_frame(tmp_path / "s.sqlite").equals(results_frame(tmp_path / "whole.sqlite"))
 
 
+def test_a_pool_broken_between_two_cells_is_named_not_a_traceback():
+    # A worker that dies after handing back its cell breaks the pool, and the next submission (not a
+    # result) is where the coordinator learns it: that too must end as one SweepError naming the cell.
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    sweep = Sweep.from_data(tiny())
+    cells = sweep.cells()[:3]
+    configurations = {c.config_id: c for c in sweep.configurations}
+
+    class BreaksAfterOne:
+        submitted = 0
+
+        def submit(self, fn, *args):
+            self.submitted += 1
+            if self.submitted > 1:
+                raise BrokenProcessPool("A child process terminated abruptly")
+            future = Future()
+            future.set_result(fn(*args))
+            return future
+
+    results = sweep_module._windowed(BreaksAfterOne(), cells, configurations, sweep.seed, window=1)
+    assert next(results)[0] == cells[0]
+    with pytest.raises(SweepError, match=r"cell with blocks .* failed: BrokenProcessPool: A child process "
+                                         r"terminated abruptly \(finished cells are stored; re-run to resume\)"):
+        next(results)
+
+
 def test_run_sweep_arguments(tmp_path):
     sweep = Sweep.from_data(tiny())
     with pytest.raises(SweepError, match="workers must be a positive integer, got 0"):
