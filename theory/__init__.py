@@ -18,7 +18,16 @@ from .latex import latex_pieces, latex_snippet, ratio_table
 from .models import FAMILIES, MODEL_NAMES, ExponentialFamily, ExponentialFamilyModel, SymbolicModel, get_model
 from .predictions import Prediction, predict, resampling_moments, universal_ratio_symbolic
 from .presets import PRESETS, load_workflow, preset
-from .process import LinearForm, covariance, covariance_float, efficiencies, linear_form, risk_ratios, risk_ratios_float
+from .process import (
+    LinearForm,
+    covariance,
+    covariance_float,
+    efficiencies,
+    exact_loadings,
+    linear_form,
+    risk_ratios,
+    risk_ratios_float,
+)
 from .rationals import to_rational
 from .workflow import FitEntry, Generation, Share, Workflow, WorkflowError
 
@@ -27,7 +36,7 @@ __all__ = [
     "FitEntry", "Generation", "Share", "Workflow", "WorkflowError", "PRESETS", "load_workflow", "preset",
     "to_rational",
     # the exact sequential Gaussian process
-    "LinearForm", "linear_form", "covariance", "covariance_float", "efficiencies", "risk_ratios",
+    "LinearForm", "linear_form", "exact_loadings", "covariance", "covariance_float", "efficiencies", "risk_ratios",
     "risk_ratios_float",
     # canonical models and predictions
     "FAMILIES", "MODEL_NAMES", "ExponentialFamily", "ExponentialFamilyModel", "SymbolicModel", "get_model",

@@ -17,7 +17,8 @@ other generation (so a generation's subsample terms merge into one). Hence
 
 with M = (I - Omega)^{-1} E and D the primitives' variances. Nothing here knows
 about presets: every workflow goes through the same construction. The exact path
-uses FLINT rational matrices; the float64 path uses LAPACK on the same system.
+runs over FLINT rationals (forward substitution for sparse feedback, a dense
+solve otherwise); the float64 path uses LAPACK on the same system.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ import numpy as np
 
 from .workflow import Workflow
 
-__all__ = ["LinearForm", "linear_form", "covariance", "risk_ratios", "efficiencies", "covariance_float",
-           "risk_ratios_float"]
+__all__ = ["LinearForm", "linear_form", "exact_loadings", "covariance", "risk_ratios", "efficiencies",
+           "covariance_float", "risk_ratios_float"]
 
 
 @dataclass(frozen=True)
@@ -146,12 +147,12 @@ def covariance(workflow: Workflow):
     [[Fraction(1, 1), Fraction(1, 1)], [Fraction(1, 1), Fraction(5, 4)]]
     """
     lf = linear_form(workflow)
-    lower, direct = lf.exact_matrices()
-    scaled = flint.fmpq_mat(direct)
-    for k, p, _ in lf.direct:
-        scaled[k, p] = direct[k, p] * _q(lf.variances[p])
-    loadings = lower.solve(direct)
-    cov = lower.solve(scaled) * loadings.transpose()
+    G, P = lf.generations, len(lf.variances)
+    rows = exact_loadings(lf)
+    d = [_q(v) for v in lf.variances]
+    loadings = flint.fmpq_mat(G, P, [m for row in rows for m in row])
+    scaled = flint.fmpq_mat(G, P, [m * v for row in rows for m, v in zip(row, d, strict=True)])
+    cov = scaled * loadings.transpose()
     return [[_fraction(cov[i, j]) for j in range(lf.generations)] for i in range(lf.generations)]
 
 
@@ -159,18 +160,49 @@ def _fraction(q):
     return Fraction(int(q.p), int(q.q))
 
 
+def exact_loadings(lf: LinearForm, method="auto"):
+    """M = (I - Omega)^{-1} E exactly, as G rows of FLINT rationals (H = M z).
+
+    ``"substitution"`` runs forward substitution over Omega's non-zero entries only,
+    which wins when few generations feed each fit (discard, mix, weighted, window:
+    denominators there grow too fast for a dense elimination); ``"solve"`` is FLINT's
+    dense solve, which wins when every fit pools all earlier batches (augment).
+    ``"auto"`` picks by the number of feedback entries.
+
+    Examples
+    --------
+    >>> from theory.presets import preset
+    >>> lf = linear_form(preset("augment", 3))
+    >>> exact_loadings(lf, "substitution") == exact_loadings(lf, "solve")
+    True
+    """
+    G, P = lf.generations, len(lf.variances)
+    if method == "auto":
+        method = "substitution" if len(lf.feedback) <= 4 * G else "solve"
+    if method == "solve":
+        lower, direct = lf.exact_matrices()
+        loadings = lower.solve(direct)
+        return [[loadings[k, p] for p in range(P)] for k in range(G)]
+    if method != "substitution":
+        raise ValueError(f"method must be 'auto', 'substitution' or 'solve', got {method!r}")
+    rows = [[flint.fmpq(0)] * P for _ in range(G)]
+    for k, p, w in lf.direct:
+        rows[k][p] += _q(w)
+    for k, j, w in lf.feedback:  # listed generation by generation, and j < k: row j is final
+        w, source = _q(w), rows[j]
+        rows[k] = [a + w * b if b else a for a, b in zip(rows[k], source, strict=True)]
+    return rows
+
+
 def _variances_exact(workflow):
     lf = linear_form(workflow)
-    lower, direct = lf.exact_matrices()
-    loadings = lower.solve(direct)
     d = [_q(v) for v in lf.variances]
     out = []
-    for k in range(lf.generations):
+    for row in exact_loadings(lf):
         total = flint.fmpq(0)
-        for p in range(len(d)):
-            m = loadings[k, p]
-            if m != 0:
-                total += m * m * d[p]
+        for m, v in zip(row, d, strict=True):
+            if m:
+                total += m * m * v
         out.append(_fraction(total))
     return out
 

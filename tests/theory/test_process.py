@@ -130,3 +130,11 @@ def test_discard_and_augment_exactly_to_200_generations():
 def test_presets_agree_with_the_definition(spec):
     wf = preset(spec, 6)
     assert covariance(wf) == covariance_from_definition(wf)
+
+
+@given(workflow_data())
+def test_forward_substitution_and_dense_solve_agree(data):
+    from theory.process import exact_loadings, linear_form
+
+    lf = linear_form(Workflow.from_data(data))
+    assert exact_loadings(lf, "substitution") == exact_loadings(lf, "solve")
