@@ -31,6 +31,10 @@ import numpy as np
 
 from .workflow import Workflow
 
+# Forward substitution beats a dense triangular solve while Omega has at most this many
+# non-zero entries per generation (measured in benchmarks/bench_foundation.py).
+SPARSE_FEEDBACK = 4
+
 __all__ = ["LinearForm", "linear_form", "exact_loadings", "covariance", "risk_ratios", "efficiencies",
            "covariance_float", "risk_ratios_float"]
 
@@ -85,11 +89,15 @@ class LinearForm:
         return omega, direct, np.array(self.variances, dtype=float)
 
     def loadings_float(self):
-        """M = (I - Omega)^{-1} E in float64: H = M z."""
+        """M = (I - Omega)^{-1} E in float64: H = M z (the same choice of method as :func:`exact_loadings`)."""
         from scipy.linalg import solve_triangular
 
         omega, direct, _ = self.float_matrices()
-        return solve_triangular(np.eye(self.generations) - omega, direct, lower=True, unit_diagonal=True)
+        if len(self.feedback) > SPARSE_FEEDBACK * self.generations:
+            return solve_triangular(np.eye(self.generations) - omega, direct, lower=True, unit_diagonal=True)
+        for k, j in dict.fromkeys((k, j) for k, j, _ in self.feedback):  # in order, j < k: row j is final
+            direct[k] += omega[k, j] * direct[j]
+        return direct
 
 
 def _floats(values):
@@ -178,7 +186,7 @@ def exact_loadings(lf: LinearForm, method="auto"):
     """
     G, P = lf.generations, len(lf.variances)
     if method == "auto":
-        method = "substitution" if len(lf.feedback) <= 4 * G else "solve"
+        method = "substitution" if len(lf.feedback) <= SPARSE_FEEDBACK * G else "solve"
     if method == "solve":
         lower, direct = lf.exact_matrices()
         loadings = lower.solve(direct)

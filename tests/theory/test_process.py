@@ -138,3 +138,18 @@ def test_forward_substitution_and_dense_solve_agree(data):
 
     lf = linear_form(Workflow.from_data(data))
     assert exact_loadings(lf, "substitution") == exact_loadings(lf, "solve")
+
+
+@given(workflow_data())
+def test_float_substitution_and_dense_solve_agree(data):
+    import theory.process as process
+
+    wf = Workflow.from_data(data)
+    results = []
+    for threshold in (0, 10**9):  # 0: always the dense solve; huge: always forward substitution
+        saved, process.SPARSE_FEEDBACK = process.SPARSE_FEEDBACK, threshold
+        try:
+            results.append(risk_ratios_float(wf))
+        finally:
+            process.SPARSE_FEEDBACK = saved
+    assert np.allclose(results[0], results[1], rtol=1e-13, atol=0)
