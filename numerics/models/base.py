@@ -65,8 +65,11 @@ class NumericModel:
     Subclasses set ``name``, ``metric_names``, ``needs_points`` (the estimator reads
     every point: no sufficient statistic), ``summary_draw`` (a batch's statistic can
     be drawn directly) and ``point_bytes`` (memory per point), and implement the
-    methods below. A chunk's context may also carry what one fit leaves for the next
-    of the same replicates (the logistic fit keeps its estimate as the next Newton start).
+    methods below. ``params`` are validated: build models through
+    :func:`numerics.models.numeric_model`, which checks them with the symbolic model's
+    ``validate_params`` (the one place parameter domains are stated). A chunk's
+    context may also carry what one fit leaves for the next of the same replicates
+    (the logistic fit keeps its estimate as the next Newton start).
 
     Examples
     --------

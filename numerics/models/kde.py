@@ -47,8 +47,6 @@ class KernelDensity(NumericModel):
     def __init__(self, params, truth):
         super().__init__(params, truth)
         self.h = float(params.get("h", 0.5))
-        if not self.h > 0:
-            raise ValueError(f"kde bandwidth h must be positive, got {self.h!r}")
         self.mean0 = float(self.theta0[0]) if self.theta0.size else 0.0
 
     def truth(self, ctx):

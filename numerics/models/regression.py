@@ -98,11 +98,7 @@ class _Regression(NumericModel):
     def __init__(self, params, truth):
         super().__init__(params, truth)
         self.d = int(params.get("d", 5))
-        if self.d < 1:
-            raise ValueError(f"{self.name} dimension d must be at least 1, got {self.d!r}")
         self.design = params.get("design", "fixed")
-        if self.design not in ("fixed", "fresh"):
-            raise ValueError(f"{self.name} design must be 'fixed' or 'fresh', got {self.design!r}")
         if self.theta0.shape != (self.d,):
             raise ValueError(f"{self.name} true coefficients must have length d = {self.d}, "
                              f"got {self.theta0!r}")
