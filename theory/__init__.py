@@ -27,6 +27,7 @@ from .process import (
     linear_form,
     risk_ratios,
     risk_ratios_float,
+    variances,
 )
 from .rationals import to_rational
 from .workflow import FitEntry, Generation, Share, Workflow, WorkflowError
@@ -37,7 +38,7 @@ __all__ = [
     "to_rational",
     # the exact sequential Gaussian process
     "LinearForm", "linear_form", "exact_loadings", "covariance", "covariance_float", "efficiencies", "risk_ratios",
-    "risk_ratios_float",
+    "risk_ratios_float", "variances",
     # canonical models and predictions
     "FAMILIES", "MODEL_NAMES", "ExponentialFamily", "ExponentialFamilyModel", "SymbolicModel", "get_model",
     "Prediction", "predict", "resampling_moments", "universal_ratio_symbolic",

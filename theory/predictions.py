@@ -70,7 +70,7 @@ import numpy as np
 import sympy as sp
 
 from .models import get_model
-from .process import covariance, risk_ratios
+from .process import covariance, risk_ratios, variances
 from .rationals import to_rational
 from .workflow import Workflow
 
@@ -933,8 +933,7 @@ def predict(model, params, workflow: Workflow, n) -> Prediction:
     if not isinstance(workflow, Workflow):
         raise TypeError(f"workflow must be a theory.Workflow, got {workflow!r}")
     entries = fit_points(workflow, n)
-    cov = covariance(workflow)
-    ctx = _Context(sym, params, workflow, n, entries, [cov[k][k] for k in range(workflow.G)])
+    ctx = _Context(sym, params, workflow, n, entries, variances(workflow))
     found = _PREDICTORS[sym.name](ctx)
     metrics, notes = {}, {}
     for name in sym.metrics:

@@ -35,7 +35,7 @@ from .workflow import Workflow
 # non-zero entries per generation (measured in benchmarks/bench_foundation.py).
 SPARSE_FEEDBACK = 4
 
-__all__ = ["LinearForm", "linear_form", "exact_loadings", "covariance", "risk_ratios", "efficiencies",
+__all__ = ["LinearForm", "linear_form", "exact_loadings", "covariance", "variances", "risk_ratios", "efficiencies",
            "covariance_float", "risk_ratios_float"]
 
 
@@ -121,7 +121,7 @@ def linear_form(workflow: Workflow) -> LinearForm:
     >>> lf.feedback, lf.primitives, lf.variances
     ([(1, 0, Fraction(1, 1))], ['Z[R0]', 'Z[S1]'], [Fraction(1, 1), Fraction(1, 1)])
     """
-    index, names, variances = {}, [], []
+    index, names, noise = {}, [], []
     feedback, direct = [], []
     for k, fit in enumerate(workflow.shares()):
         extra = 0  # the subsamples' own noise, one independent term per generation
@@ -132,7 +132,7 @@ def linear_form(workflow: Workflow) -> LinearForm:
             if p is None:
                 p = index[s.batch] = len(names)
                 names.append(f"Z[{s.batch}]")
-                variances.append(1 / s.size)
+                noise.append(1 / s.size)
             direct.append((k, p, s.share))
             if s.count is not s.size and s.count != s.size:
                 extra += s.share * s.share * (1 / s.count - 1 / s.size)
@@ -141,8 +141,8 @@ def linear_form(workflow: Workflow) -> LinearForm:
         if extra:
             direct.append((k, len(names), Fraction(1)))
             names.append(f"eta[{k + 1}]")
-            variances.append(extra)
-    return LinearForm(workflow.G, feedback, direct, variances, names)
+            noise.append(extra)
+    return LinearForm(workflow.G, feedback, direct, noise, names)
 
 
 def covariance(workflow: Workflow):
@@ -202,7 +202,15 @@ def exact_loadings(lf: LinearForm, method="auto"):
     return rows
 
 
-def _variances_exact(workflow):
+def variances(workflow: Workflow):
+    """Var H_k for k = 1..G in units of V/n, exact (the diagonal of :func:`covariance`, computed alone).
+
+    Examples
+    --------
+    >>> from theory.presets import preset
+    >>> [str(v) for v in variances(preset("mix:1", 3))]
+    ['1', '5/4', '21/16']
+    """
     lf = linear_form(workflow)
     d = [_q(v) for v in lf.variances]
     out = []
@@ -229,7 +237,7 @@ def risk_ratios(workflow: Workflow):
     >>> [str(r) for r in risk_ratios(preset("discard", 4))]
     ['1', '2', '3', '4']
     """
-    var = _variances_exact(workflow)
+    var = variances(workflow)
     return [v / var[0] for v in var]
 
 
