@@ -1,14 +1,12 @@
 """``pi2over6 plot`` and ``pi2over6 latex``: files written, snippets that compile, errors as exit 2."""
 
-import shutil
 import subprocess
 import sys
 
 import pytest
 
 from proofs_check.cli import main
-
-PDFLATEX = shutil.which("pdflatex")
+from tests.tools import system_tool
 
 
 def run(argv, capsys):
@@ -117,10 +115,10 @@ fit = [{batch = "S2", count = 2, weight = 1}, {batch = "R0", count = 1, weight =
 
 def compile_snippet(folder, text):
     """pdflatex the snippet inside a minimal document; return (ok, log tail)."""
-    assert PDFLATEX, "pdflatex is needed (Debian: texlive-latex-base, texlive-latex-recommended)"
+    pdflatex = system_tool("pdflatex")
     (folder / "snippet.tex").write_text(text)
     (folder / "main.tex").write_text(DOCUMENT)
-    result = subprocess.run([PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", "main.tex"], cwd=folder,
+    result = subprocess.run([pdflatex, "-interaction=nonstopmode", "-halt-on-error", "main.tex"], cwd=folder,
                             capture_output=True, text=True, timeout=120)
     return result.returncode == 0 and (folder / "main.pdf").exists(), result.stdout[-2000:]
 

@@ -10,6 +10,7 @@ import pytest
 from proofs_check.claims import Claim, Source, at_most, check
 from proofs_check.cli import main
 from proofs_check.ledger import LEDGER
+from tests.tools import system_tool
 
 KINDS = ("symbolic", "numeric", "monte_carlo")
 
@@ -67,12 +68,12 @@ def test_the_reports_are_written_complete(quick_run):
     assert not list(out.parent.glob(".pi2over6-report-*"))  # no staging folder left behind
 
 
-@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
 def test_report_tex_compiles_with_pdflatex(quick_run, tmp_path):
+    pdflatex = system_tool("pdflatex")
     _, out = quick_run
     build = tmp_path / "build"
     shutil.copytree(out, build)
-    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"], cwd=build,
+    proc = subprocess.run([pdflatex, "-interaction=nonstopmode", "-halt-on-error", "report.tex"], cwd=build,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert (build / "report.pdf").stat().st_size > 10000

@@ -1,13 +1,12 @@
 """LaTeX pieces: what SymPy prints for independently built expressions, and a table that compiles."""
 
 import json
-import shutil
 import subprocess
 from fractions import Fraction
 
-import pytest
 import sympy as sp
 
+from tests.tools import system_tool
 from theory import load_workflow, preset
 from theory.latex import latex_pieces, latex_snippet, ratio_table
 
@@ -72,11 +71,11 @@ def test_snippet_holds_every_piece():
     assert text.count(r"\begin{gather*}") == 1 and text.count(r"\end{table}") == 1
 
 
-@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
 def test_snippet_compiles(tmp_path):
+    pdflatex = system_tool("pdflatex")
     (tmp_path / "snippet.tex").write_text(latex_snippet("window:2", generations=4))
     (tmp_path / "paper.tex").write_text("\\documentclass{article}\\usepackage{amsmath,booktabs}\n"
                                         "\\begin{document}\\input{snippet}\\end{document}\n")
-    result = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "paper.tex"],
+    result = subprocess.run([pdflatex, "-interaction=nonstopmode", "-halt-on-error", "paper.tex"],
                             cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-2000:]
