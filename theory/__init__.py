@@ -17,7 +17,7 @@ from .closed_form import (
 from .latex import latex_pieces, latex_snippet, ratio_table
 from .models import FAMILIES, MODEL_NAMES, ExponentialFamily, ExponentialFamilyModel, SymbolicModel, get_model
 from .predictions import Prediction, predict, resampling_moments, universal_ratio_symbolic
-from .presets import PRESETS, load_workflow, preset
+from .presets import PRESETS, WorkflowLike, load_workflow, preset
 from .process import (
     LinearForm,
     covariance,
@@ -34,7 +34,8 @@ from .workflow import FitEntry, Generation, Share, Workflow, WorkflowError
 
 __all__ = [
     # workflows as data
-    "FitEntry", "Generation", "Share", "Workflow", "WorkflowError", "PRESETS", "load_workflow", "preset",
+    "FitEntry", "Generation", "Share", "Workflow", "WorkflowError", "WorkflowLike", "PRESETS", "load_workflow",
+    "preset",
     "to_rational",
     # the exact sequential Gaussian process
     "LinearForm", "linear_form", "exact_loadings", "covariance", "covariance_float", "efficiencies", "risk_ratios",

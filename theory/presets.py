@@ -15,9 +15,14 @@ from pathlib import Path
 from .rationals import to_rational
 from .workflow import FitEntry, Generation, Workflow, WorkflowError
 
-__all__ = ["PRESETS", "preset", "load_workflow", "is_preset_spec"]
+__all__ = ["PRESETS", "WorkflowLike", "preset", "load_workflow", "is_preset_spec"]
 
 ONE = Fraction(1)
+
+#: What every public function that takes a workflow accepts: a built :class:`Workflow`,
+#: a preset spelling such as ``"window:3"``, or the path of a ``.json``/``.toml`` file.
+#: :func:`load_workflow` normalises it, once, at the edge of each public function.
+WorkflowLike = Workflow | str | Path
 
 
 def _build(name, G, fit_of, emit=ONE, new_real_of=lambda k: None):
