@@ -122,15 +122,14 @@ class SimulationConfig:
             parameter outside the model's domain, or a linear regression whose fits see
             fewer than d + 2 points (its exact risk, through E (X^T X)^{-1}, needs them).
         """
-        from theory.models import get_model
+        from theory.models import model_spec
 
         n = _positive_int(self.n, "n (the base sample size)")
         G = _positive_int(self.generations, "generations")
         R = _positive_int(self.replicates, "replicates")
         if not isinstance(self.workflow, str) or not self.workflow:
             raise ValueError(f"the workflow must be a preset name or a file path, got {self.workflow!r}")
-        symbolic = get_model(self.model)
-        params = symbolic.validate_params(self.params)
+        params = model_spec(self.model).validate(self.params)
         workflow = _workflow_at(self.workflow, G, n)
         if self.model == "linreg":
             _check_regression_sizes(params, workflow, n)

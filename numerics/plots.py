@@ -197,9 +197,9 @@ def _name(wf, spec):
 
 
 def _series_label(model, params, n):
-    from theory.models import get_model
+    from theory.models import model_spec
 
-    defaults = get_model(model).validate_params({})
+    defaults = model_spec(model).defaults
     changed = {k: v for k, v in params.items() if defaults.get(k) != v}
     extra = ", ".join(f"{k}={v}" for k, v in changed.items())
     return f"{model}" + (f" ({extra})" if extra else "") + ("" if n is None else f", $n={n}$")

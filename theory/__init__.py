@@ -15,7 +15,17 @@ from .closed_form import (
     risk_limit,
 )
 from .latex import latex_pieces, latex_snippet, ratio_table
-from .models import FAMILIES, MODEL_NAMES, ExponentialFamily, ExponentialFamilyModel, SymbolicModel, get_model
+from .models import (
+    FAMILIES,
+    MODEL_NAMES,
+    MODELS,
+    ExponentialFamily,
+    ExponentialFamilyModel,
+    ModelSpec,
+    SymbolicModel,
+    get_model,
+    model_spec,
+)
 from .predictions import Prediction, predict, resampling_moments, universal_ratio_symbolic
 from .presets import PRESETS, WorkflowLike, load_workflow, preset
 from .process import (
@@ -41,7 +51,8 @@ __all__ = [
     "LinearForm", "linear_form", "exact_loadings", "covariance", "covariance_float", "efficiencies", "risk_ratios",
     "risk_ratios_float", "variances",
     # canonical models and predictions
-    "FAMILIES", "MODEL_NAMES", "ExponentialFamily", "ExponentialFamilyModel", "SymbolicModel", "get_model",
+    "FAMILIES", "MODEL_NAMES", "MODELS", "ModelSpec", "ExponentialFamily", "ExponentialFamilyModel", "SymbolicModel",
+    "get_model", "model_spec",
     "Prediction", "predict", "resampling_moments", "universal_ratio_symbolic",
     # closed forms, limits, LaTeX
     "Bound", "ClosedForm", "PooledFitIdentity", "Recurrence", "closed_form", "closed_form_from_terms",

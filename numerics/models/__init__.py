@@ -1,9 +1,12 @@
 """The canonical models' numeric faces: samplers and estimators vectorised over replicates.
 
-Every model of THEORY.md §4 has a :class:`~numerics.models.base.NumericModel` here
-(the symbolic face, with parameters, truth and natural parameter, is
-:mod:`theory.models`). Arrays carry a leading replicate axis, so one call fits or
-samples every replicate of a chunk.
+Every model of THEORY.md §4 has a :class:`~numerics.models.base.NumericModel` here,
+in the module that mirrors its symbolic face's (:mod:`theory.models`): ``gaussian``,
+``regression``, ``counts``, ``kde``, ``expfam``. Both faces attach to the model's one
+declaration (name, parameters, metrics: :mod:`theory.models.registry`;
+:mod:`numerics.models.registry` for the numeric side), and each loads on first
+use. Arrays carry a leading replicate axis, so one call fits or samples every
+replicate of a chunk.
 
 ==================  ===================================  ========================================
 model               estimator (numeric)                  fast path (batch drawn as its statistic)
@@ -28,53 +31,37 @@ them and keeps them out of every other metric.
 Examples
 --------
 >>> model = numeric_model("poisson", {"lam": "2"})
->>> model.name, model.params, model.theta0.tolist()
-('poisson', {'lam': 2.0}, [2.0])
+>>> model.name, model.params, model.theta0.tolist(), model.metric_names
+('poisson', {'lam': 2.0}, [2.0], ('risk', 'absorbed'))
 """
 
 from __future__ import annotations
 
+import importlib
+
 from .base import NumericModel, Part
-from .counts import Bernoulli, Exponential, Poisson
-from .expfam import ExponentialFamilyFit
-from .gaussian import Gaussian, GaussianMean, MultivariateGaussian
-from .kde import KernelDensity
 from .random import BlockRandom
-from .regression import LinearRegression, LogisticRegression, logistic_mle
+from .registry import NUMERIC_MODELS, numeric_face, numeric_model, numeric_model_class
 
-__all__ = ["NUMERIC_MODELS", "numeric_model", "NumericModel", "Part", "BlockRandom", "GaussianMean",
-           "Gaussian", "MultivariateGaussian", "LinearRegression", "LogisticRegression", "logistic_mle",
-           "Bernoulli", "Poisson", "Exponential", "ExponentialFamilyFit", "KernelDensity"]
+__all__ = ["NUMERIC_MODELS", "numeric_model", "numeric_model_class", "numeric_face", "NumericModel", "Part",
+           "BlockRandom", "GaussianMean", "Gaussian", "MultivariateGaussian", "LinearRegression",
+           "LogisticRegression", "logistic_mle", "Bernoulli", "Poisson", "Exponential", "ExponentialFamilyModel",
+           "KernelDensity"]
 
-NUMERIC_MODELS = {cls.name: cls for cls in (GaussianMean, Gaussian, MultivariateGaussian, LinearRegression,
-                                             LogisticRegression, Bernoulli, Poisson, Exponential,
-                                             ExponentialFamilyFit, KernelDensity)}
+# the faces, loaded with their module on first access
+_LAZY = {"GaussianMean": "gaussian", "Gaussian": "gaussian", "MultivariateGaussian": "gaussian",
+         "LinearRegression": "regression", "LogisticRegression": "regression", "logistic_mle": "regression",
+         "Bernoulli": "counts", "Poisson": "counts", "Exponential": "counts", "ExponentialFamilyModel": "expfam",
+         "KernelDensity": "kde"}
 
 
-def numeric_model(name, params=None, truth=None):
-    """The numeric face of model ``name`` at parameters ``params`` (raw values are validated).
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-    Parameters
-    ----------
-    name : str
-        A CLI model name (THEORY.md §4).
-    params : dict, optional
-        Model parameters, raw (``--set`` strings) or validated; defaults filled in by
-        :meth:`theory.models.SymbolicModel.validate_params`.
-    truth : array_like, optional
-        theta_0; by default the symbolic model's natural parameter.
 
-    Raises
-    ------
-    ValueError
-        For an unknown model or a parameter outside its domain.
-    """
-    from theory.models import get_model
-
-    symbolic = get_model(name)
-    params = symbolic.validate_params(params or {})
-    if truth is None:
-        truth = symbolic.natural_parameter(params)
-    if name == "expfam":
-        return ExponentialFamilyFit(params, truth, symbolic)
-    return NUMERIC_MODELS[name](params, truth)
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -62,12 +62,14 @@ class Part:
 class NumericModel:
     """Base class of the numeric faces of the canonical models.
 
-    Subclasses set ``name``, ``metric_names``, ``needs_points`` (the estimator reads
+    A subclass is attached to its model's declaration by ``@numeric_face(name)``
+    (:mod:`numerics.models.registry`), which gives it ``spec``: the name and the
+    metric names come from there. It sets ``needs_points`` (the estimator reads
     every point: no sufficient statistic), ``summary_draw`` (a batch's statistic can
-    be drawn directly) and ``point_bytes`` (memory per point), and implement the
+    be drawn directly) and ``point_bytes`` (memory per point), and implements the
     methods below. ``params`` are validated: build models through
-    :func:`numerics.models.numeric_model`, which checks them with the symbolic model's
-    ``validate_params`` (the one place parameter domains are stated). A chunk's
+    :func:`numerics.models.numeric_model`, which checks them with the model's
+    declaration (the one place parameter domains are stated). A chunk's
     context may also carry what one fit leaves for the next of the same replicates
     (the logistic fit keeps its estimate as the next Newton start).
 
@@ -86,8 +88,7 @@ class NumericModel:
     (True, ['absorbed', 'risk'])
     """
 
-    name = ""
-    metric_names: tuple[str, ...] = ("risk",)
+    spec = None
     needs_points = False
     summary_draw = True
     point_bytes = 8
@@ -98,6 +99,16 @@ class NumericModel:
 
     def __repr__(self):
         return f"{type(self).__name__}({self.params!r})"
+
+    @property
+    def name(self):
+        """The model's CLI name."""
+        return self.spec.name
+
+    @property
+    def metric_names(self):
+        """The per-replicate metrics of :meth:`metrics` (the declaration's; ``failed`` is the engine's)."""
+        return self.spec.metrics
 
     # -- per chunk -------------------------------------------------------------------------------------
     def context(self, rand, real_size):

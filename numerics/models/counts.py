@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import NumericModel, gather
+from .registry import numeric_face
 
 __all__ = ["Bernoulli", "Poisson", "Exponential", "pooled_ratio"]
 
@@ -43,6 +44,7 @@ class _MeanModel(NumericModel):
         return {"total": x.sum(axis=1, dtype=float)}
 
 
+@numeric_face("bernoulli")
 class Bernoulli(_MeanModel):
     """Bernoulli(p); the MLE is the sample proportion. ``absorbed``: p-hat is 0 or 1.
 
@@ -62,9 +64,7 @@ class Bernoulli(_MeanModel):
     [1.0, 1.0]
     """
 
-    name = "bernoulli"
     param, default = "p", 0.3
-    metric_names = ("risk", "absorbed")
     point_bytes = 1
 
     def draw(self, ctx, state, m, rand):
@@ -82,6 +82,7 @@ class Bernoulli(_MeanModel):
         return {"risk": (p - self.value0) ** 2, "absorbed": ((p == 0) | (p == 1)).astype(float)}
 
 
+@numeric_face("poisson")
 class Poisson(_MeanModel):
     """Poisson(lam); the MLE is the sample mean. ``absorbed``: lam-hat = 0 (then every later draw is 0).
 
@@ -97,9 +98,7 @@ class Poisson(_MeanModel):
     (2.0, 2.0)
     """
 
-    name = "poisson"
     param, default = "lam", 1.0
-    metric_names = ("risk", "absorbed")
 
     def draw(self, ctx, state, m, rand):
         return {"x": rand.poisson(state["lam"][:, None], m)}
@@ -116,6 +115,7 @@ class Poisson(_MeanModel):
         return {"risk": (lam - self.value0) ** 2, "absorbed": (lam == 0).astype(float)}
 
 
+@numeric_face("exponential")
 class Exponential(_MeanModel):
     """Exponential with rate lambda; the MLE is 1 / (weighted) sample mean.
 
@@ -130,7 +130,6 @@ class Exponential(_MeanModel):
     0.25
     """
 
-    name = "exponential"
     param, default = "rate", 1.0
 
     def draw(self, ctx, state, m, rand):

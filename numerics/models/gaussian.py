@@ -20,6 +20,7 @@ from .base import (
     weighted_median,
     wishart,
 )
+from .registry import numeric_face
 
 __all__ = ["GaussianMean", "Gaussian", "MultivariateGaussian"]
 
@@ -28,6 +29,7 @@ def _points(points, idx):
     return points if idx is None else gather(points, idx)
 
 
+@numeric_face("gaussian-mean")
 class GaussianMean(NumericModel):
     """N(mu, sigma^2) with sigma known; the sample mean or the sample median.
 
@@ -49,9 +51,6 @@ class GaussianMean(NumericModel):
     >>> bool(np.allclose(state["mu"], x["x"].mean(axis=1))), bool(failed.any())
     (True, False)
     """
-
-    name = "gaussian-mean"
-    metric_names = ("risk",)
 
     def __init__(self, params, truth):
         super().__init__(params, truth)
@@ -89,6 +88,7 @@ class GaussianMean(NumericModel):
         return {"risk": (state["mu"] - self.mu0) ** 2}
 
 
+@numeric_face("gaussian")
 class Gaussian(NumericModel):
     """N(mu, sigma^2), both unknown: the MLE (divisor m) or the unbiased variance (divisor m - 1).
 
@@ -111,9 +111,6 @@ class Gaussian(NumericModel):
     >>> bool(np.allclose(state["var"], x["x"].var(axis=1, ddof=1)))
     True
     """
-
-    name = "gaussian"
-    metric_names = ("risk", "sigma2", "sigma", "w2sq")
 
     def __init__(self, params, truth):
         super().__init__(params, truth)
@@ -158,6 +155,7 @@ class Gaussian(NumericModel):
                 "w2sq": risk + (sigma - self.sigma0) ** 2}
 
 
+@numeric_face("mvn")
 class MultivariateGaussian(NumericModel):
     """N_d(mu, Sigma), truth mu = 0 and Sigma = I_d; MLE or unbiased covariance.
 
@@ -165,9 +163,6 @@ class MultivariateGaussian(NumericModel):
     that is not positive definite (fewer than d + 1 distinct points, or numerically
     singular: smallest eigenvalue below ``d * 1e-14`` times the largest) is *failed*.
     """
-
-    name = "mvn"
-    metric_names = ("risk", "trace_ratio", "det_ratio")
 
     def __init__(self, params, truth):
         super().__init__(params, truth)

@@ -13,10 +13,12 @@ from __future__ import annotations
 import numpy as np
 
 from .base import NumericModel, gather, point_weights
+from .registry import numeric_face
 
 __all__ = ["KernelDensity"]
 
 
+@numeric_face("kde")
 class KernelDensity(NumericModel):
     """Gaussian KDE with bandwidth h; truth N(0, 1).
 
@@ -39,8 +41,6 @@ class KernelDensity(NumericModel):
     True
     """
 
-    name = "kde"
-    metric_names = ("risk", "var")
     needs_points = True
     summary_draw = False
 

@@ -18,6 +18,7 @@ import numpy as np
 from scipy.special import expit
 
 from .base import NumericModel, gather, gram, wishart
+from .registry import numeric_face
 
 __all__ = ["LinearRegression", "LogisticRegression", "logistic_mle", "row_counts"]
 
@@ -145,6 +146,7 @@ class _Regression(NumericModel):
         return {"risk": ((state["coef"] - self.theta0) ** 2).sum(axis=1)}
 
 
+@numeric_face("linreg")
 class LinearRegression(_Regression):
     """y = x^T w + eps, x ~ N(0, I_d), eps ~ N(0, sigma^2); (weighted) least squares.
 
@@ -165,8 +167,6 @@ class LinearRegression(_Regression):
     >>> bool(np.allclose(state["coef"], ols))
     True
     """
-
-    name = "linreg"
 
     def __init__(self, params, truth):
         super().__init__(params, truth)
@@ -210,6 +210,7 @@ class LinearRegression(_Regression):
         return {"coef": coef}, singular
 
 
+@numeric_face("logistic")
 class LogisticRegression(_Regression):
     """P(y = 1 | x) = 1 / (1 + exp(-x^T beta)), x ~ N(0, I_d); the (weighted) MLE by damped Newton.
 
@@ -231,8 +232,6 @@ class LogisticRegression(_Regression):
     >>> failed.tolist(), bool(np.abs(state["coef"] - [1.0, -0.5]).max() < 0.5)
     ([False, False, False, False], True)
     """
-
-    name = "logistic"
 
     def __init__(self, params, truth):
         super().__init__(params, truth)

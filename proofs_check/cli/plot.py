@@ -51,7 +51,7 @@ def register(subparsers):
 def run(args):
     from numerics.plots import FIGURE_SUFFIXES, risk_ratio_figure, save_figure
     from theory import load_workflow
-    from theory.models import get_model
+    from theory.models import model_spec
 
     out = Path(args.out)
     # check everything cheap before simulating
@@ -65,7 +65,7 @@ def run(args):
     for spec in args.workflows:
         load_workflow(spec, G)
     for model in args.models:
-        get_model(model).validate_params(params)
+        model_spec(model).validate(params)
     if args.store is not None and not Path(args.store).is_file():
         raise ValueError(f"--store: no sweep store at {args.store!r}")
     if args.store is None and params and not args.models:

@@ -10,13 +10,13 @@ only, never with ``--json``.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
 from .arguments import add_settings_option, parse_settings
 
 __all__ = ["register", "run"]
-
 
 
 def _integer(text):
@@ -27,13 +27,27 @@ def _integer(text):
 _integer.__name__ = "integer"
 
 
+def _models_epilog():
+    """The models and their ``--set`` parameters, read from the model registry."""
+    from theory.models import MODELS
+
+    width = max(map(len, MODELS))
+    lines = ["models and their parameters (--set KEY=VALUE; defaults in brackets):"]
+    lines += [f"  {name:<{width}}  {MODELS[name].describe_parameters() or '-'}" for name in MODELS]
+    return "\n".join(lines)
+
+
 def register(subparsers):
     """Add the ``simulate`` sub-command."""
+    from theory.models import MODEL_NAMES
+
     p = subparsers.add_parser(
         "simulate", help="Monte Carlo of real model fits under a workflow, with the theory beside it",
         description="Draw the data, fit the model's estimator generation after generation under WORKFLOW, "
-                    "and report each metric's mean and standard error with the toolkit's prediction.")
-    p.add_argument("--model", required=True, metavar="MODEL", help="a model name (THEORY.md §4)")
+                    "and report each metric's mean and standard error with the toolkit's prediction.",
+        epilog=_models_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True, metavar="MODEL",
+                   help=f"a model name (THEORY.md §4): {', '.join(MODEL_NAMES)}")
     p.add_argument("--workflow", required=True, metavar="WORKFLOW",
                    help="a preset (discard, augment, subsample, window:W, mix:L, weighted:W[:M]) "
                         "or a .json/.toml file")

@@ -6,18 +6,25 @@ the outcome is deterministic, the threshold only says how unlikely a false alarm
 allow 5 standard errors.
 """
 
+import subprocess
+import sys
+import textwrap
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
 import statsmodels.api as sm
+import sympy as sp
 from scipy import stats
 
-from numerics.models import Part, numeric_model
+from numerics.models import Part, numeric_model, numeric_model_class
 from numerics.models.base import point_weights, weighted_median
+from numerics.models.expfam import SAMPLERS, FamilySampler, invert_increasing, mean_to_natural
 from numerics.models.random import BlockRandom
 from numerics.models.regression import logistic_mle, row_counts
-from theory.models import FAMILIES, get_model
+from tests.theory.test_models import logseries
+from theory.models import FAMILIES, MODEL_NAMES, MODELS, get_model
 
 P_MIN = 1e-4
 
@@ -83,21 +90,56 @@ def test_discrete_samplers_match_scipy(name, params, state, dist):
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
-def test_expfam_samplers_match_scipy(family):
+def test_expfam_samplers_have_the_symbolic_moments(family):
+    fam = FAMILIES[family]
     symbolic = get_model("expfam")
-    params = symbolic.validate_params({"family": family})
-    model = numeric_model("expfam", params)
     # move off the default truth, inside the natural parameter space (negative for three families)
-    eta = params["eta"] + (-0.3 if family in ("exponential", "gamma", "geometric") else 0.2)
+    eta = fam.natural_param_value + (-0.3 if family in ("exponential", "gamma", "geometric") else 0.2)
+    params = symbolic.validate_params({"family": family, "eta": eta})
+    truth = symbolic.truth(params)
+    constants = {c.name: float(v) for c, v in truth.items() if c != fam.eta}
+    # T(x) = x for every built-in family: the sampler's law has mean A'(eta) and variance A''(eta)
+    name, kwargs = SAMPLERS[family].at(eta, constants)
+    dist = getattr(stats, name)(**kwargs)
+    assert dist.mean() == pytest.approx(float(fam.mean_map().subs(truth)), rel=1e-12)
+    assert dist.var() == pytest.approx(float(fam.fisher_information().subs(truth)), rel=1e-12)
+    model = numeric_model("expfam", params)
     r = rand(300)
     ctx = model.context(r, 40)
     x = model.draw(ctx, {"eta": np.full(300, eta)}, 40, r)["x"].ravel()
-    name, kwargs = FAMILIES[family].sampler(eta, params)
-    dist = getattr(stats, name)(**kwargs)
     assert close_mean(x, dist.mean(), dist.var())
     # and the mean of T solves the moment equation at the true eta
     t = np.asarray(model.statistic(x), dtype=float)
     assert abs(model.eta_of_mean(np.array([t.mean()]))[0] - eta) < 0.1
+    # the MLE map inverts A' (lambdified from SymPy's inverse, or bisection)
+    etas = eta + np.array([-0.4, -0.1, 0.0, 0.05])
+    etas = etas[[bool(fam.eta_domain.contains(sp.Float(e))) for e in etas]]
+    means = sp.lambdify(fam.eta, fam.mean_map().subs({c: v for c, v in truth.items() if c != fam.eta}))(etas)
+    np.testing.assert_allclose(mean_to_natural(fam, params)(means), etas, rtol=1e-10, atol=1e-12)
+
+
+def test_family_without_closed_form_inverse_is_fitted_by_bisection():
+    fam = logseries()
+    symbolic = get_model("expfam").with_family(fam)
+    params = symbolic.validate_params({"family": "logseries", "eta": "-0.7"})
+    etas = np.array([-3.0, -0.7, -0.05])
+    means = np.array([stats.logser(np.exp(e)).mean() for e in etas])
+    np.testing.assert_allclose(mean_to_natural(fam, params)(means), etas, rtol=1e-9)
+    # a mean below the smallest value of T: no MLE, the boundary -inf of the natural space
+    assert mean_to_natural(fam, params)(np.array([0.5])).tolist() == [-np.inf]
+    assert invert_increasing(np.tanh, np.array([2.0]), 0.0, -np.inf, np.inf).tolist() == [np.inf]
+    # simulated with a sampler of its own
+    with pytest.raises(ValueError, match="family 'logseries' has no sampler"):
+        numeric_model_class("expfam")(params, [-0.7], symbolic)
+    sampler = FamilySampler("logser", lambda eta, c: {"p": np.exp(eta)})
+    model = numeric_model_class("expfam")(params, [-0.7], symbolic, sampler)
+    r = rand(200)
+    ctx = model.context(r, 30)
+    x = model.draw(ctx, model.truth(ctx), 30, r)["x"].ravel()
+    dist = stats.logser(np.exp(-0.7))
+    assert close_mean(x, dist.mean(), dist.var())
+    with pytest.raises(ValueError, match="scipy.stats distribution"):
+        FamilySampler("no-such-law", lambda eta, c: {})
 
 
 def test_mvn_sampler_has_the_fitted_covariance():
@@ -398,11 +440,36 @@ def test_expfam_boundary_mle_fails():
     assert failed[0]
 
 
-def test_numeric_models_report_the_symbolic_metrics():
-    from theory.models import MODEL_NAMES
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_numeric_faces_compute_the_declared_metrics(name):
+    # the metric names are declared once (theory.models.catalogue); the face must compute exactly those
+    model = numeric_model(name, {"d": 2} if name in ("mvn", "linreg", "logistic") else {})
+    assert type(model).spec is MODELS[name] and model.name == name and model.metric_names == MODELS[name].metrics
+    r = rand(4)
+    ctx = model.context(r, 30)
+    batch = model.draw(ctx, model.truth(ctx), 30, r)
+    state, _ = model.fit(ctx, [whole(model, ctx, batch, 30)])
+    assert tuple(model.metrics(ctx, state)) == MODELS[name].metrics
 
-    for name in MODEL_NAMES:
-        assert (*numeric_model(name).metric_names, "failed") == tuple(get_model(name).metrics)
+
+def test_numeric_registry_loads_each_face_on_first_use():
+    # A bare ``theory`` and ``numerics`` (their __init__ import whole layers): what one numeric model costs.
+    root = Path(__file__).resolve().parents[2]
+    code = textwrap.dedent(f"""
+        import sys, types
+        for name in ("theory", "numerics"):
+            package = types.ModuleType(name)
+            package.__path__ = [{str(root)!r} + "/" + name]
+            sys.modules[name] = package
+        from numerics.models import numeric_model
+        model = numeric_model("poisson", {{"lam": "2"}})
+        print([m for m in ("sympy", "scipy", "matplotlib") if m in sys.modules],
+              sorted(m for m in sys.modules if m.startswith(("numerics.models.", "theory.models."))))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split(" ", 1)[0] == "[]", out
+    assert "numerics.models.counts" in out and "numerics.models.regression" not in out, out
+    assert "theory.models.counts" not in out, out
 
 
 def test_unknown_model_and_bad_parameters_are_rejected():

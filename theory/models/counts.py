@@ -1,0 +1,106 @@
+"""Count and waiting-time models' symbolic faces: Bernoulli, Poisson and exponential, each fitted by its MLE.
+
+Expectations are exact sums over the support (Bernoulli, Poisson) or integrals
+over the half-line (exponential).
+
+Examples
+--------
+>>> get_model("bernoulli").asymptotic_covariance()
+Matrix([[p*(1 - p)]])
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..rationals import as_sympy
+from .base import X_COUNT, X_POSITIVE, SymbolicModel, exact
+from .registry import get_model, symbolic_face  # noqa: F401  (the examples use get_model)
+
+__all__ = ["Bernoulli", "Poisson", "Exponential"]
+
+_P = sp.Symbol("p", positive=True)
+_LAM = sp.Symbol("lambda", positive=True)
+_RATE = sp.Symbol("rate", positive=True)
+
+
+@symbolic_face("bernoulli")
+class Bernoulli(SymbolicModel):
+    """Bernoulli(p); MLE p_hat = mean; theta = p.
+
+    Examples
+    --------
+    >>> Bernoulli().asymptotic_covariance()
+    Matrix([[p*(1 - p)]])
+    """
+
+    def data_symbols(self, params=None):
+        return (X_COUNT,)
+
+    def theta(self, params=None):
+        return (_P,)
+
+    def _log_density(self, params):
+        return X_COUNT * sp.log(_P) + (1 - X_COUNT) * sp.log(1 - _P)
+
+    def truth(self, params=None):
+        return {_P: exact(self._params(params)["p"])}
+
+    def expectation(self, expr, params=None):
+        expr = as_sympy(expr)
+        return sum((expr.subs(X_COUNT, v) * _P**v * (1 - _P) ** (1 - v) for v in (0, 1)), sp.S.Zero)
+
+
+
+@symbolic_face("poisson")
+class Poisson(SymbolicModel):
+    """Poisson(lambda); MLE lambda_hat = mean; theta = lambda (CLI key ``lam``).
+
+    Examples
+    --------
+    >>> Poisson().fisher_information()
+    Matrix([[1/lambda]])
+    """
+
+    def data_symbols(self, params=None):
+        return (X_COUNT,)
+
+    def theta(self, params=None):
+        return (_LAM,)
+
+    def _log_density(self, params):
+        return X_COUNT * sp.log(_LAM) - _LAM - sp.log(sp.factorial(X_COUNT))
+
+    def truth(self, params=None):
+        return {_LAM: exact(self._params(params)["lam"])}
+
+    def expectation(self, expr, params=None):
+        pmf = sp.exp(self._log_density(params))
+        return sp.simplify(sp.summation(as_sympy(expr) * pmf, (X_COUNT, 0, sp.oo)))
+
+
+
+@symbolic_face("exponential")
+class Exponential(SymbolicModel):
+    """Exponential with rate lambda, density rate exp(-rate x); MLE rate_hat = 1/mean; theta = rate.
+
+    Examples
+    --------
+    >>> Exponential().asymptotic_covariance()
+    Matrix([[rate**2]])
+    """
+
+    def data_symbols(self, params=None):
+        return (X_POSITIVE,)
+
+    def theta(self, params=None):
+        return (_RATE,)
+
+    def _log_density(self, params):
+        return sp.log(_RATE) - _RATE * X_POSITIVE
+
+    def truth(self, params=None):
+        return {_RATE: exact(self._params(params)["rate"])}
+
+    def expectation(self, expr, params=None):
+        return sp.integrate(as_sympy(expr) * _RATE * sp.exp(-_RATE * X_POSITIVE), (X_POSITIVE, 0, sp.oo))
