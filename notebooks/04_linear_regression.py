@@ -79,7 +79,7 @@ c = {"discard": k.astype(float), "augment": np.cumsum(1.0 / k**2)}
 exact_risk = {w: c[w] * sigma**2 * d / (n - d - 1) for w in c}
 params = {"d": d, "sigma": sigma, "design": "fixed"}
 for w in ("discard", "augment"):
-    pred = predict("linreg", params, preset(w, G).at_sample_size(n), n)
+    pred = predict("linreg", params, w, n, generations=G)
     print(f"{w:8s} toolkit prediction exact: {pred.exact};  max |prediction - derivation| = "
           f"{np.max(np.abs(np.array(pred.metrics['risk']) - exact_risk[w])):.2e}")
     assert np.allclose(pred.metrics["risk"], exact_risk[w], rtol=1e-12)

@@ -26,7 +26,8 @@ from .models import (
     get_model,
     model_spec,
 )
-from .predictions import Prediction, predict, resampling_moments, universal_ratio_symbolic
+from .moments import resampling_moments
+from .predictions import Prediction, predict, universal_ratio_symbolic
 from .presets import PRESETS, WorkflowLike, load_workflow, preset
 from .process import (
     LinearForm,

@@ -9,6 +9,7 @@ number, never by evaluating an expression.
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from fractions import Fraction
 
@@ -23,9 +24,10 @@ def to_rational(value, what="value"):
 
     Parameters
     ----------
-    value : int, float, Fraction, decimal string or ``"p/q"`` string
-        The number. A float is taken at its shortest decimal spelling
-        (``0.1`` means 1/10, not the binary double nearest to it).
+    value : int, float, Fraction, other rational number, decimal string or ``"p/q"`` string
+        The number (a SymPy ``Rational`` or a numpy integer counts as rational). A
+        float is taken at its shortest decimal spelling (``0.1`` means 1/10, not the
+        binary double nearest to it).
     what : str
         How to name the value in an error message.
 
@@ -53,6 +55,8 @@ def to_rational(value, what="value"):
         return value
     if isinstance(value, int):
         return Fraction(value)
+    if isinstance(value, numbers.Rational):  # SymPy's Rational and Integer, numpy integers
+        return Fraction(int(value.numerator), int(value.denominator))
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"{what} must be a finite number, got {value!r}")

@@ -16,24 +16,19 @@ import pytest
 import scipy.stats
 import sympy as sp
 
+from theory.absorption import poisson_absorption, wright_fisher
 from theory.models import MODEL_NAMES, get_model
-from theory.predictions import (
-    Prediction,
+from theory.moments import (
     chi_square_moment,
-    discard_sizes,
     exponential_discard_moments,
-    fit_points,
     gamma_inverse_moment,
     gaussian_discard_moments,
     inverse_wishart_trace,
     kde_discard_closed_form,
     mvn_discard_moments,
-    poisson_absorption,
-    predict,
     resampling_moments,
-    universal_ratio_symbolic,
-    wright_fisher,
 )
+from theory.predictions import Prediction, discard_sizes, fit_points, predict, universal_ratio_symbolic
 from theory.presets import preset
 from theory.process import covariance, risk_ratios
 from theory.workflow import Workflow
@@ -459,6 +454,42 @@ def test_rules_are_checked():
 
 
 # --------------------------------------------------------------------- predict as a whole
+def test_predict_takes_any_workflow_and_rounds_it_to_points(tmp_path):
+    # the sample size is applied by predict itself, idempotently: every spelling gives the same prediction
+    rounded = preset("subsample", 3).at_sample_size(10)
+    expected = predict("gaussian", {}, rounded, 10)
+    path = tmp_path / "subsample.json"
+    path.write_text(preset("subsample", 3).to_json())
+    for workflow, G in ((preset("subsample", 3), None), ("subsample", 3), (str(path), None), (path, None),
+                        (rounded, None), (preset("subsample", 5), 3)):
+        assert predict("gaussian", {}, workflow, 10, generations=G) == expected, workflow
+    assert len(predict("poisson", {}, "augment", 10).metrics["risk"]) == 10   # a preset's default G
+    with pytest.raises(ValueError, match="unknown workflow 'agument'"):
+        predict("poisson", {}, "agument", 10)
+    with pytest.raises(ValueError, match="n must be a positive integer, got 0"):
+        predict("poisson", {}, "augment", 0)
+
+
+def test_a_model_without_exact_derivations_gets_the_asymptotic_risk():
+    from theory.models import MODELS, ModelSpec, symbolic_face
+    from theory.models.counts import Poisson
+
+    spec = MODELS["poisson"]
+    MODELS.declare(ModelSpec("poisson-copy", "counts", "Poisson, declared again", spec.parameters, spec.natural,
+                             spec.theta0, metrics=spec.metrics))
+    try:
+        symbolic_face("poisson-copy")(type("PoissonCopy", (Poisson,), {}))
+        copy = predict("poisson-copy", {"lam": 2}, "augment", 10, generations=3)
+        original = predict("poisson", {"lam": 2}, "augment", 10, generations=3)
+    finally:
+        MODELS.remove("poisson-copy")
+    assert not copy.exact and copy.notes["risk"].startswith("asymptotic")
+    # the asymptotic risk lam R_k / n is the Poisson mean's exact risk (a martingale): the same numbers
+    np.testing.assert_allclose(copy.metrics["risk"], original.metrics["risk"], rtol=1e-12)
+    assert copy.metrics["absorbed"] is None and copy.notes["failed"] == "none: no derivation for poisson-copy"
+    assert "poisson-copy" not in MODELS
+
+
 def test_every_model_predicts_every_metric():
     wf = preset("augment", 3).at_sample_size(20)
     for name in MODEL_NAMES:
