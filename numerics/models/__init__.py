@@ -37,7 +37,7 @@ Examples
 
 from __future__ import annotations
 
-import importlib
+from theory.lazy import lazy_attributes
 
 from .base import NumericModel, Part
 from .random import BlockRandom
@@ -49,19 +49,8 @@ __all__ = ["NUMERIC_MODELS", "numeric_model", "numeric_model_class", "numeric_fa
            "KernelDensity"]
 
 # the faces, loaded with their module on first access
-_LAZY = {"GaussianMean": "gaussian", "Gaussian": "gaussian", "MultivariateGaussian": "gaussian",
-         "LinearRegression": "regression", "LogisticRegression": "regression", "logistic_mle": "regression",
-         "Bernoulli": "counts", "Poisson": "counts", "Exponential": "counts", "ExponentialFamilyModel": "expfam",
-         "KernelDensity": "kde"}
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes(__name__, {
+    "GaussianMean": "gaussian", "Gaussian": "gaussian", "MultivariateGaussian": "gaussian",
+    "LinearRegression": "regression", "LogisticRegression": "regression", "logistic_mle": "regression",
+    "Bernoulli": "counts", "Poisson": "counts", "Exponential": "counts", "ExponentialFamilyModel": "expfam",
+    "KernelDensity": "kde"})

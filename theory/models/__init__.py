@@ -74,8 +74,7 @@ Matrix([[pi*sigma**2/2]])
 
 from __future__ import annotations
 
-import importlib
-
+from ..lazy import lazy_attributes
 from . import catalogue  # noqa: F401  (declares the models in MODELS)
 from .registry import MODELS, ModelSpec, Parameter, declare, get_model, model_spec, symbolic_face
 
@@ -88,20 +87,9 @@ MODEL_NAMES = MODELS.names()
 """The toolkit's model names, in the order of THEORY.md §4."""
 
 # the symbolic names, loaded with their module on first access
-_LAZY = {"SymbolicModel": "base", "std_normal_moment": "expectations", "GaussianMean": "gaussian",
-         "Gaussian": "gaussian", "MultivariateGaussian": "gaussian", "LinearRegression": "regression",
-         "LogisticRegression": "regression", "linreg_truth": "regression", "logistic_truth": "regression",
-         "Bernoulli": "counts", "Poisson": "counts", "Exponential": "counts", "KernelDensity": "kde",
-         "ExponentialFamily": "expfam", "ExponentialFamilyModel": "expfam", "FAMILIES": "expfam"}
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes(__name__, {
+    "SymbolicModel": "base", "std_normal_moment": "expectations", "GaussianMean": "gaussian", "Gaussian": "gaussian",
+    "MultivariateGaussian": "gaussian", "LinearRegression": "regression", "LogisticRegression": "regression",
+    "linreg_truth": "regression", "logistic_truth": "regression", "Bernoulli": "counts", "Poisson": "counts",
+    "Exponential": "counts", "KernelDensity": "kde", "ExponentialFamily": "expfam", "ExponentialFamilyModel": "expfam",
+    "FAMILIES": "expfam"})

@@ -110,24 +110,7 @@ class SymbolicModel:
         return {p.name: p.default for p in self.parameters}
 
     def validate_params(self, raw=None):
-        """Typed, checked parameters: defaults filled in, ``--set`` strings parsed as numbers.
-
-        Parameters
-        ----------
-        raw : mapping or None
-            Values as Python numbers or strings (``"2"``, ``"0.3"``, ``"1/3"``,
-            ``"fixed"``); strings are parsed, never evaluated.
-
-        Returns
-        -------
-        dict
-            Every parameter of the model, as float, int or str.
-
-        Raises
-        ------
-        ValueError
-            On an unknown key or a value outside the parameter's domain; the one-line
-            message names the key and repeats the bad value.
+        """Typed, checked parameters, as the model's declaration validates them (:meth:`ModelSpec.validate`).
 
         Examples
         --------
