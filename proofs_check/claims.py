@@ -232,7 +232,9 @@ def _nstr(x):
 
 
 def agrees(what, mean, stderr, target, *, k=4.0, allowance=0.0, relative=0.0, exact, x=None, **details):
-    """Monte Carlo agreement under the tolerance policy of THEORY.md §6.
+    """Monte Carlo agreement under the tolerance policy of THEORY.md §6, as a check.
+
+    The policy is :func:`numerics.uncertainty.agreement`'s, the one the tests use too.
 
     Every entry must satisfy |mean - target| <= k * stderr + allowance + relative * |target|:
     k standard errors for the Monte Carlo error, plus an explicit allowance for the
@@ -263,32 +265,23 @@ def agrees(what, mean, stderr, target, *, k=4.0, allowance=0.0, relative=0.0, ex
     >>> agrees("risk", [1.1, 2.3], [0.01, 0.01], [1, 2], relative=[0.1, 0.2], exact=False).details["policy"]
     '|mean - target| <= 4 SE + [0.1, 0.2]|target| (asymptotic target; finite-n allowance)'
     """
+    from numerics.uncertainty import agreement
+
     mean, stderr, target = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (mean, stderr, target))
     if not (mean.shape == stderr.shape == target.shape):
         raise ValueError(f"mean, stderr and target must have the same shape, got {mean.shape}, "
                          f"{stderr.shape}, {target.shape}")
-    extra = [np.broadcast_to(np.asarray(a, dtype=float), mean.shape) for a in (allowance, relative)]
-    if exact and any(np.any(a) for a in extra):
+    if exact and (np.any(allowance) or np.any(relative)):
         raise ValueError(f"an exact target needs no finite-n allowance, got allowance={allowance!r}, "
                          f"relative={relative!r}")
+    result = agreement(mean, stderr, target, k=k, allowance=allowance, relative=relative)
     labels = list(x) if x is not None else list(range(1, mean.size + 1))
-    tolerance = k * stderr + extra[0] + extra[1] * np.abs(target)
-    deviation = np.abs(mean - target)
-    finite = np.isfinite(mean) & np.isfinite(stderr) & np.isfinite(target)
-    ok = bool(np.all(finite & (deviation <= tolerance)))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        slack = np.where(finite, deviation / tolerance, np.inf)
-    worst = int(np.argmax(slack))
-    def spell(a):
-        return f"{a:g}" if np.ndim(a) == 0 else str([float(f"{v:.4g}") for v in np.asarray(a, dtype=float)])
-
-    policy = (f"|mean - target| <= {k:g} SE" + (f" + {spell(allowance)}" if np.any(extra[0]) else "")
-              + (f" + {spell(relative)}|target|" if np.any(extra[1]) else "")
-              + (" (exact finite-n target)" if exact else " (asymptotic target; finite-n allowance)"))
-    return check(what, ok, policy=policy, exact=bool(exact), at=labels, mean=_round(mean),
-                 stderr=_round(stderr), target=_round(target), tolerance=_round(tolerance),
-                 worst={"at": labels[worst], "mean": float(mean[worst]), "target": float(target[worst]),
-                        "deviation": float(deviation[worst]), "tolerance": float(tolerance[worst])},
+    policy = result.policy + (" (exact finite-n target)" if exact else " (asymptotic target; finite-n allowance)")
+    w = result.worst
+    return check(what, result.passed, policy=policy, exact=bool(exact), at=labels, mean=_round(mean),
+                 stderr=_round(stderr), target=_round(target), tolerance=_round(result.tolerance),
+                 worst={"at": labels[w], "mean": float(mean[w]), "target": float(target[w]),
+                        "deviation": float(result.deviation[w]), "tolerance": float(result.tolerance[w])},
                  **details)
 
 

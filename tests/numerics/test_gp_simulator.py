@@ -17,6 +17,7 @@ from theory.presets import preset
 from theory.process import covariance, risk_ratios
 from theory.workflow import Workflow
 
+from ..statistics import assert_within
 from ..strategies import workflow_data
 
 K = 4.5
@@ -31,10 +32,8 @@ def exact(workflow):
 def assert_agrees(result, workflow, allowance=0.0):
     ratios, cov = exact(workflow)
     # allowance: a relative finite-n term, zero for the efficient (exactly Gaussian) simulator
-    assert np.all(np.abs(result.ratios - ratios) <= K * result.stderr + allowance * ratios), \
-        (result.ratios, ratios, result.stderr)
-    tolerance = K * result.covariance_stderr + allowance * np.abs(cov)
-    assert np.all(np.abs(result.covariance - cov) <= tolerance), (result.covariance, cov)
+    assert_within(result.ratios, result.stderr, ratios, k=K, relative=allowance, what="ratios")
+    assert_within(result.covariance, result.covariance_stderr, cov, k=K, relative=allowance, what="covariance")
 
 
 @pytest.mark.parametrize("spec", PRESETS)

@@ -26,6 +26,8 @@ from numerics.models.regression import logistic_mle, row_counts
 from tests.theory.test_models import logseries
 from theory.models import FAMILIES, MODEL_NAMES, MODELS, get_model
 
+from ..statistics import within
+
 P_MIN = 1e-4
 
 
@@ -40,8 +42,8 @@ def whole(model, ctx, pts, m, share=1):
 
 
 def close_mean(sample, mean, var, k=5.0):
-    """|sample mean - mean| within k standard errors (variance known)."""
-    return abs(np.mean(sample) - mean) <= k * np.sqrt(var / np.size(sample))
+    """|sample mean - mean| within k standard errors (variance known), no allowance."""
+    return within(np.mean(sample), np.sqrt(var / np.size(sample)), mean, k=k)
 
 
 # ---------------------------------------------------------------------------------------- random

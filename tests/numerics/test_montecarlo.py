@@ -33,6 +33,7 @@ from theory.presets import load_workflow
 from theory.process import covariance, risk_ratios
 from theory.workflow import Workflow
 
+from ..statistics import within
 from ..strategies import workflow_data
 
 K = 4.0
@@ -41,10 +42,6 @@ K = 4.0
 def agg(model, params, workflow, n, G, R, seed=1, method="auto", **kw):
     cfg = SimulationConfig(model, params, workflow, n, G, R)
     return aggregate(simulate_blocks(cfg, seed, range(-(-R // BLOCK)), method=method, **kw))
-
-
-def within(mean, se, target, k=K, allowance=0.0):
-    return abs(mean - target) <= k * se + allowance * abs(target)
 
 
 @contextlib.contextmanager
@@ -209,7 +206,7 @@ def test_poisson_absorption_is_counted_not_failed():
     assert result["failed"]["mean"] == [0.0] * 6
     assert all(b >= a for a, b in zip(absorbed, absorbed[1:], strict=False)) and absorbed[-1] > 0.5
     # generation 1 absorbs when all 3 real points are 0: P = exp(-0.9)
-    assert within(absorbed[0], result["absorbed"]["stderr"][0], math.exp(-0.9))
+    assert within(absorbed[0], result["absorbed"]["stderr"][0], math.exp(-0.9), k=K)
 
 
 # ------------------------------------------------------------------------------ configuration
@@ -281,7 +278,7 @@ def test_random_workflows_large_n_ratios_are_the_asymptotic_ones(data, model):
         r = m[g] / m[0]
         rse = r * math.hypot(se[g] / m[g], se[0] / m[0])
         allowance = 0.04 * g if model == "logistic" else 0.0
-        assert within(r, rse, target[g], allowance=allowance), (g, r, rse, target[g])
+        assert within(r, rse, target[g], k=K, relative=allowance), (g, r, rse, target[g])
 
 
 # ------------------------------------------------------------------------------ agreement with predict
@@ -326,7 +323,7 @@ def test_monte_carlo_agrees_with_the_prediction(model, params, n, R, c, workflow
                 se = max(se, math.sqrt(target[g] * (1 - target[g]) / R))
             exact = result.notes[name].startswith("exact")
             allowance = 0.0 if exact else c * (g + 1) / n
-            assert within(stats["mean"][g], se, target[g], allowance=allowance), \
+            assert within(stats["mean"][g], se, target[g], k=K, relative=allowance), \
                 (name, g + 1, stats["mean"][g], se, target[g], result.notes[name])
 
 
@@ -347,7 +344,7 @@ def test_logistic_d5_at_large_n_follows_the_universal_ratios(workflow):
     for g in range(1, G):
         r = m[g] / m[0]
         rse = r * math.hypot(se[g] / m[g], se[0] / m[0])
-        assert within(r, rse, target[g], allowance=10 * (g + 1) / n), (g, r, rse, target[g])
+        assert within(r, rse, target[g], k=K, relative=10 * (g + 1) / n), (g, r, rse, target[g])
 
 
 @pytest.mark.slow

@@ -37,6 +37,8 @@ from theory.models.catalogue import FAMILY_HEADERS, linreg_theta0, logistic_thet
 from theory.models.expectations import Z, polynomial_terms, quadrature, std_normal_expect
 from theory.models.registry import ModelRegistry, ModelSpec, Parameter
 
+from ..statistics import assert_within
+
 
 # --------------------------------------------------------------------- registry and parameters
 def test_registry_names_every_model():
@@ -349,7 +351,7 @@ def _assert_mc_close(symbolic, mc_mean, scores, k=5):
     # k standard errors of each entry's sample mean (no finite-n bias: scores are exact up to O(step^2))
     prods = np.einsum("in,jn->ijn", scores, scores)
     se = prods.std(axis=2) / math.sqrt(scores.shape[1])
-    assert np.all(np.abs(symbolic - mc_mean) <= k * se + 1e-6), (symbolic, mc_mean, se)
+    assert_within(mc_mean, se, symbolic, k=k, allowance=1e-6)
 
 
 def test_mvn_fisher_against_scipy_scores():

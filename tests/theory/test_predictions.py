@@ -33,6 +33,8 @@ from theory.presets import preset
 from theory.process import covariance, risk_ratios
 from theory.workflow import Workflow
 
+from ..statistics import assert_within, sample_stderr
+
 # Monte Carlo tolerance: this many standard errors (fixed seeds make every run identical; with
 # about 60 compared means, 4.5 SE keeps the chance that a correct formula fails a fresh seed small).
 K_SE = 4.5
@@ -45,10 +47,7 @@ def _rng(seed):
 def _assert_mc(samples, predicted, k=K_SE, allowance=0.0):
     """samples: (G, reps) array; predicted: G values. k standard errors plus an explicit allowance."""
     samples = np.asarray(samples, dtype=float)
-    mean = samples.mean(axis=1)
-    se = samples.std(axis=1, ddof=1) / math.sqrt(samples.shape[1])
-    predicted = np.asarray(predicted, dtype=float)
-    assert np.all(np.abs(mean - predicted) <= k * se + allowance), (mean, predicted, se)
+    assert_within(samples.mean(axis=1), sample_stderr(samples, axis=1), predicted, k=k, allowance=allowance)
 
 
 # --------------------------------------------------------------------- a reference simulator
