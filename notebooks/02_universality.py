@@ -34,6 +34,7 @@ import sympy as sp
 from numerics.gp_simulator import simulate_gp
 from numerics.montecarlo import SimulationConfig, simulate
 from numerics.plots import RatioSeries, exact_series, new_figure, plot_risk_ratios, publication_style
+from numerics.uncertainty import ratio_stderr
 from theory import preset, risk_ratios
 from theory.models import get_model
 
@@ -71,9 +72,8 @@ table, series = [], [exact_series("augment", G), exact_series("discard", G)]
 for name, params in cases:
     for w in ("augment", "discard"):
         res = simulate(SimulationConfig(name, params, w, n, G, R), seed=100, progress=False)
-        m, s = np.array(res.metrics["risk"]["mean"]), np.array(res.metrics["risk"]["stderr"])
-        ratio = m / m[0]
-        se = ratio * np.sqrt((s / m) ** 2 + (s[0] / m[0]) ** 2)  # delta method, conservative
+        m = np.array(res.metrics["risk"]["mean"])
+        ratio, se = ratio_stderr(**res.metrics["risk"])  # delta method with the two risks' covariance
         label = name + (f" ({params['estimator']})" if "estimator" in params else "")
         table.append({"model": label, "workflow": w, "risk_1": m[0], f"R_{G}": ratio[-1], "stderr": se[-1],
                       "exact": exact[w][-1], "z": (ratio[-1] - exact[w][-1]) / se[-1]})
@@ -148,9 +148,7 @@ med_series = [exact_series("augment", G)]
 for size in (25, 100, 400):
     res = simulate(SimulationConfig("gaussian-mean", {"estimator": "median"}, "augment", size, G, 20000), seed=9,
                    progress=False)
-    m, s = np.array(res.metrics["risk"]["mean"]), np.array(res.metrics["risk"]["stderr"])
-    ratio = m / m[0]
-    se = ratio * np.sqrt((s / m) ** 2 + (s[0] / m[0]) ** 2)
+    ratio, se = ratio_stderr(**res.metrics["risk"])
     med_series.append(RatioSeries("augment", np.arange(1, G + 1), ratio, se, "median", f"median, $n={size}$"))
     rows.append({"model": "median (augment)", "n": size, "generation": G, "simulated R": ratio[-1],
                  "stderr": se[-1], "exact at this n": np.nan, "limit": exact["augment"][-1]})

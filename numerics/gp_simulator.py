@@ -45,6 +45,7 @@ from scipy.special import ndtr
 
 from .models.random import BlockRandom
 from .montecarlo import BLOCK, block_seed
+from .uncertainty import ratio_stderr
 
 __all__ = ["GPResult", "simulate_gp", "ESTIMATORS"]
 
@@ -168,10 +169,9 @@ def simulate_gp(workflow, replicates, seed, *, estimator="efficient", n=None, in
     m = np.diag(mean)
     v = np.diag(var)
     c1 = (with_first / R - m * m[0]) * R / (R - 1)
-    ratios = m / m[0]
-    ratio_var = (v - 2 * ratios * c1 + ratios**2 * v[0]) / (R * m[0] ** 2)
+    ratios, ratio_se = ratio_stderr(m, np.sqrt(v / R), c1 / R)
     unit = float(np.trace(A @ np.linalg.inv(info))) * (_MEDIAN_V if estimator == "median" else 1.0)
-    return GPResult(ratios, np.sqrt(np.maximum(ratio_var, 0.0)), mean / unit, cov_se / unit, R, estimator)
+    return GPResult(ratios, ratio_se, mean / unit, cov_se / unit, R, estimator)
 
 
 def _efficient_paths(workflow, info, rand):

@@ -10,10 +10,10 @@ Monte Carlo points are risk ratios ``R_k = risk_k / risk_1`` with error bars of 
 standard error. The denominator is the toolkit's predicted generation-1 risk when
 that prediction is exact at the simulated n (then the error bar is
 ``stderr_k / risk_1``); otherwise it is the Monte Carlo ``risk_1`` itself and the
-error bar comes from the delta method, ``R_k sqrt((se_k/r_k)^2 + (se_1/r_1)^2)``,
-which leaves out the (non-negative) covariance between the two estimates and so
-errs on the wide side. The exact curve of each workflow (``theory.risk_ratios``,
-the same for every model) is drawn as a line.
+error bar is the delta method's with the covariance of the two risks, which come
+from the same replicates (:func:`numerics.uncertainty.ratio_stderr`, the standard
+error the claims ledger uses too). The exact curve of each workflow
+(``theory.risk_ratios``, the same for every model) is drawn as a line.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormat
 from theory import load_workflow, risk_ratios
 
 __all__ = ["PUBLICATION_RC", "WORKFLOW_STYLES", "MODEL_MARKERS", "COLUMN_WIDTH", "FIGURE_SUFFIXES",
-           "RatioSeries", "publication_style", "new_figure", "ratio_from_risk", "exact_series",
+           "RatioSeries", "publication_style", "new_figure", "exact_series",
            "simulated_series", "store_series", "plot_risk_ratios", "risk_ratio_figure", "plot_real_data",
            "save_figure", "is_augment_like"]
 
@@ -138,6 +138,9 @@ class RatioSeries:
     ``stderr`` is None for an exact curve. ``model`` is None for the universal exact
     curve of the workflow. ``exact_denominator`` says whether Monte Carlo ratios were
     divided by the exact generation-1 risk (True) or by the Monte Carlo one.
+    ``bounded`` says that the standard errors are the bound over every correlation
+    of the two risks (from a store written without their covariance), not the delta
+    method's.
     """
 
     workflow: str
@@ -148,34 +151,7 @@ class RatioSeries:
     label: str | None = None
     n: int | None = None
     exact_denominator: bool = True
-
-
-def ratio_from_risk(mean, stderr, risk1=None):
-    """Risk ratios and their standard errors from Monte Carlo risks.
-
-    With ``risk1`` (an exact generation-1 risk) the ratio is ``mean / risk1``;
-    otherwise ``mean / mean[0]`` with the delta-method error that omits the
-    non-negative covariance of the two estimates (conservative).
-
-    Examples
-    --------
-    >>> r, se = ratio_from_risk([2.0, 4.0], [0.1, 0.2], risk1=2.0)
-    >>> r.tolist(), se.tolist()
-    ([1.0, 2.0], [0.05, 0.1])
-    >>> r, se = ratio_from_risk([2.0, 4.0], [0.1, 0.2])
-    >>> r.tolist(), [round(float(x), 4) for x in se]
-    ([1.0, 2.0], [0.0, 0.1414])
-    """
-    mean, stderr = np.asarray(mean, dtype=float), np.asarray(stderr, dtype=float)
-    if risk1 is not None:
-        risk1 = float(risk1)
-        if not risk1 > 0:
-            raise ValueError(f"the generation-1 risk must be positive, got {risk1!r}")
-        return mean / risk1, stderr / risk1
-    ratio = mean / mean[0]
-    se = ratio * np.sqrt((stderr / mean) ** 2 + (stderr[0] / mean[0]) ** 2)
-    se[0] = 0.0
-    return ratio, se
+    bounded: bool = False
 
 
 def exact_series(workflow, generations=None):
@@ -220,6 +196,7 @@ def simulated_series(model, workflow, n=100, generations=10, replicates=2000, se
     (True, (3,), 'gaussian-mean, $n=10$')
     """
     from numerics.montecarlo import SimulationConfig, simulate
+    from numerics.uncertainty import ratio_stderr
 
     if not isinstance(workflow, str | Path):
         raise TypeError(f"a simulation needs a preset spelling or a workflow file, got {workflow!r}")
@@ -229,7 +206,7 @@ def simulated_series(model, workflow, n=100, generations=10, replicates=2000, se
     risk = result.metrics["risk"]
     theory_risk = (result.theory or {}).get("risk")
     exact = bool(result.exact) and theory_risk is not None
-    ratio, se = ratio_from_risk(risk["mean"], risk["stderr"], theory_risk[0] if exact else None)
+    ratio, se = ratio_stderr(**risk, denominator=theory_risk[0] if exact else None)
     wf_name = _name(load_workflow(workflow, generations), workflow)
     return RatioSeries(wf_name, np.arange(1, len(ratio) + 1), ratio, se, model,
                        _series_label(model, config.params, n), n, exact)
@@ -240,8 +217,8 @@ def store_series(store, workflows=None, models=None, n=None, params=None):
 
     Selects configurations whose workflow is in ``workflows``, model in ``models``,
     base size equal to ``n`` and parameters containing ``params`` (each filter only
-    when given). Ratios use the Monte Carlo generation-1 risk and the delta method
-    (the store holds no predictions).
+    when given). Ratios use the Monte Carlo generation-1 risk (the store holds no
+    predictions), with the standard errors of :func:`numerics.results.ratio_frame`.
 
     Examples
     --------
@@ -256,10 +233,9 @@ def store_series(store, workflows=None, models=None, n=None, params=None):
     """
     import json
 
-    from numerics.results import results_frame
+    from numerics.results import ratio_frame
 
-    frame = results_frame(store)
-    frame = frame[frame.metric == "risk"]
+    frame = ratio_frame(store)
     if frame.empty:
         raise ValueError(f"sweep store {str(store)!r} holds no risk results yet")
     if workflows:
@@ -275,9 +251,9 @@ def store_series(store, workflows=None, models=None, n=None, params=None):
         if params and any(str(stored.get(k)) != str(v) for k, v in params.items()):
             continue
         rows = rows.sort_values("generation")
-        ratio, se = ratio_from_risk(rows["mean"].to_numpy(), rows["stderr"].to_numpy())
-        out.append(RatioSeries(workflow, rows["generation"].to_numpy(), ratio, se, model,
-                               _series_label(model, stored, int(size)), int(size), False))
+        out.append(RatioSeries(workflow, rows["generation"].to_numpy(), rows["ratio"].to_numpy(),
+                               rows["stderr"].to_numpy(), model, _series_label(model, stored, int(size)), int(size),
+                               False, bool(rows["bounded"].any())))
     if not out:
         wanted = ", ".join(f"{k}={v}" for k, v in (("workflows", workflows), ("models", models), ("n", n),
                                                      ("params", params)) if v)

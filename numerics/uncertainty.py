@@ -1,4 +1,4 @@
-"""Monte Carlo uncertainty: when an estimate agrees with a target.
+"""Monte Carlo uncertainty: when an estimate agrees with a target, and the standard error of a ratio of means.
 
 Every comparison of a Monte Carlo estimate with a theory's value follows one policy
 (THEORY.md §6): the estimate agrees when
@@ -10,6 +10,14 @@ finite-n allowance (absolute and relative to the target) for the distance betwee
 the law at the simulated n and the limit the target describes (zero when the
 target is exact at that n). :func:`agreement` applies it; the claims ledger's
 ``agrees`` and the tests' assertions are built on it.
+
+Risk ratios ``R_k = mean_k / mean_1`` divide two Monte Carlo means computed from
+the same replicates, so their errors are correlated (strongly, when the workflow
+keeps the real data). :func:`ratio_stderr` gives the delta-method standard error
+with that covariance, which the engine estimates from the cross moments it keeps
+(:func:`numerics.montecarlo.aggregate`); figures, the claims ledger and sweep
+results all use it. Without the covariance it falls back on the bound that holds
+for any correlation.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Agreement", "agreement"]
+__all__ = ["Agreement", "agreement", "ratio_stderr"]
 
 
 @dataclass(frozen=True)
@@ -116,3 +124,72 @@ def _spell(value):
     if np.ndim(value) == 0:
         return f"{float(value):g}"
     return str([float(f"{v:.4g}") for v in np.asarray(value, dtype=float).ravel()])
+
+
+def ratio_stderr(mean, stderr, covariance=None, *, denominator=None):
+    """Ratios ``R_k = mean_k / mean_1`` of Monte Carlo means and their delta-method standard errors.
+
+    With ``c_k = Cov(mean_k, mean_1)`` (the two means come from the same replicates),
+
+        se(R_k)^2 = (se_k^2 - 2 R_k c_k + R_k^2 se_1^2) / mean_1^2,
+
+    which is 0 at k = 1. Where ``c_k`` is unknown (``covariance`` None, or an entry
+    None) the bound over every correlation, ``se(R_k) <= (se_k + R_k se_1) / mean_1``,
+    is used instead: conservative, often by a factor of several when the generations
+    are strongly correlated.
+
+    Parameters
+    ----------
+    mean, stderr : sequence of float
+        Per generation, the Monte Carlo mean and its standard error (None for a
+        missing value, giving NaN).
+    covariance : sequence of float, optional
+        Per generation, ``Cov(mean_k, mean_1)``: the ``covariance`` entry of
+        :func:`numerics.montecarlo.aggregate` (``covariance[0] = stderr[0]**2``).
+    denominator : float, optional
+        An exact generation-1 value to divide by instead of ``mean_1``: then
+        ``R_k = mean_k / denominator`` with standard error ``se_k / denominator``.
+
+    Returns
+    -------
+    ratio, stderr : ndarray
+
+    Examples
+    --------
+    Two generations whose means move together (correlation 0.9):
+
+    >>> r, se = ratio_stderr([2.0, 4.0], [0.02, 0.04], [0.02**2, 0.9 * 0.02 * 0.04])
+    >>> r.tolist(), [round(float(s), 6) for s in se]
+    ([1.0, 2.0], [0.0, 0.008944])
+    >>> [round(float(s), 6) for s in ratio_stderr([2.0, 4.0], [0.02, 0.04])[1]]  # any correlation
+    [0.0, 0.04]
+    >>> ratio_stderr([2.0, 4.0], [0.1, 0.2], denominator=2.0)[1].tolist()
+    [0.05, 0.1]
+    """
+    mean, stderr = _floats(mean), _floats(stderr)
+    if mean.shape != stderr.shape or mean.ndim != 1 or not mean.size:
+        raise ValueError(f"mean and stderr must be sequences of the same length, got shapes {mean.shape} "
+                         f"and {stderr.shape}")
+    if denominator is not None:
+        denominator = float(denominator)
+        if not denominator > 0:
+            raise ValueError(f"the generation-1 denominator must be positive, got {denominator!r}")
+        return mean / denominator, stderr / denominator
+    covariance = np.full(mean.shape, np.nan) if covariance is None else _floats(covariance)
+    if covariance.shape != mean.shape:
+        raise ValueError(f"covariance must have one entry per generation ({mean.size}), got shape "
+                         f"{covariance.shape}")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = mean / mean[0]
+        variance = stderr**2 - 2 * ratio * covariance + ratio**2 * stderr[0] ** 2
+        delta = np.sqrt(np.maximum(variance, 0.0)) / abs(mean[0])
+        bound = (stderr + np.abs(ratio) * stderr[0]) / abs(mean[0])
+    se = np.where(np.isnan(covariance), bound, delta)
+    se[0] = 0.0 if np.isfinite(ratio[0]) else np.nan
+    return ratio, se
+
+
+def _floats(values):
+    """A float array; None entries become NaN."""
+    return np.array([np.nan if v is None else v for v in np.atleast_1d(np.asarray(values, dtype=object))],
+                    dtype=float)

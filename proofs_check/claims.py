@@ -59,8 +59,12 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # numerics' own function, imported on first use (module __getattr__ below)
+    from numerics.uncertainty import ratio_stderr
 
 __all__ = ["KINDS", "PASS", "FAIL", "NA", "VERIFIED", "FAILED", "Source", "Check", "Figure", "Evidence",
            "Budget", "QUICK", "FULL", "Claim", "ClaimResult", "LedgerRun", "Registry", "check", "close",
@@ -289,23 +293,14 @@ def _round(a):
     return [float(f"{v:.6g}") if math.isfinite(v) else str(v) for v in np.asarray(a, dtype=float).tolist()]
 
 
-def ratio_stderr(mean, stderr):
-    """R_k = mean_k / mean_1 with a conservative standard error.
+def __getattr__(name):
+    # ``ratio_stderr`` is numerics' own (one standard error of a ratio everywhere), imported on first
+    # use so that the command line starts without importing numerics
+    if name == "ratio_stderr":
+        from numerics.uncertainty import ratio_stderr
 
-    Without the covariance between generations, the delta method is bounded by the
-    worst (negative) correlation: se(R_k) <= (se_k + R_k se_1) / mean_1.
-
-    Examples
-    --------
-    >>> r, se = ratio_stderr([2.0, 4.0], [0.02, 0.04])
-    >>> r.tolist(), [round(s, 6) for s in se.tolist()]
-    ([1.0, 2.0], [0.0, 0.04])
-    """
-    mean, stderr = np.asarray(mean, dtype=float), np.asarray(stderr, dtype=float)
-    ratio = mean / mean[0]
-    se = (stderr + ratio * stderr[0]) / mean[0]
-    se[0] = 0.0
-    return ratio, se
+        return ratio_stderr
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --------------------------------------------------------------------------- figures

@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 
 from numerics.gp_simulator import simulate_gp
 from numerics.montecarlo import SimulationConfig, simulate
-from proofs_check.claims import ratio_stderr
+from numerics.uncertainty import ratio_stderr
+from tests.statistics import assert_within
 from tests.strategies import workflow_data
 from theory import Workflow, covariance, risk_ratios
 from theory.models import get_model
@@ -74,7 +75,7 @@ def test_exact_risk_matches_monte_carlo_of_real_fits(data, model_params, n, seed
     mean, se = (np.array(result.metrics["risk"][key]) for key in ("mean", "stderr"))
     target = np.array(prediction.metrics["risk"])
     # Exact finite-n target: K standard errors, no allowance.
-    assert np.all(np.abs(mean - target) <= K * se), (model, params, n, mean, se, target)
+    assert_within(mean, se, target, k=K, what=f"{model} {params} n={n}")
 
 
 @settings(deadline=None, max_examples=12, suppress_health_check=[HealthCheck.too_slow])
@@ -83,11 +84,11 @@ def test_asymptotic_models_approach_the_universal_ratio(data, model_params, seed
     model, params = model_params
     n = 400
     wf, result = _simulate(data, model, params, n, 4000, seed)
-    ratio, se = ratio_stderr(result.metrics["risk"]["mean"], result.metrics["risk"]["stderr"])
+    ratio, se = ratio_stderr(**result.metrics["risk"])
     target = np.array([float(r) for r in risk_ratios(wf.at_sample_size(n))])
-    # Asymptotic target: K (conservative) standard errors plus a finite-n allowance of 10% of R_k, which covers
+    # Asymptotic target: K standard errors (delta method) plus a finite-n allowance of 10% of R_k, which covers
     # the O(G/n) bias of the exponential rate and the median at n = 400 over at most 4 generations.
-    assert np.all(np.abs(ratio - target) <= K * se + 0.10 * target), (model, ratio, se, target)
+    assert_within(ratio, se, target, k=K, relative=0.10, what=model)
 
 
 @settings(deadline=None)
@@ -97,7 +98,7 @@ def test_process_simulator_matches_the_exact_covariance(data, seed):
     result = simulate_gp(wf, 20000, seed)
     exact = np.array([[float(c) for c in row] for row in covariance(wf)])
     # The simulator draws exactly the process's law: every entry within K standard errors, no allowance.
-    assert np.all(np.abs(result.covariance - exact) <= K * result.covariance_stderr + 1e-12)
+    assert_within(result.covariance, result.covariance_stderr, exact, k=K, allowance=1e-12)
 
 
 @settings(deadline=None, max_examples=20)
@@ -109,7 +110,7 @@ def test_process_simulator_ratio_is_free_of_information_and_loss(data, d, seed):
     result = simulate_gp(wf, 20000, seed, information=B @ B.T + np.eye(d), loss=C @ C.T + 0.1 * np.eye(d))
     exact = np.array([float(r) for r in risk_ratios(wf)])
     # Universality: the exact ratio, whatever I and A; K standard errors (delta method), no allowance.
-    assert np.all(np.abs(result.ratios - exact) <= K * result.stderr + 1e-12)
+    assert_within(result.ratios, result.stderr, exact, k=K, allowance=1e-12)
 
 
 @settings(deadline=None, max_examples=20)

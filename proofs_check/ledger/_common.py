@@ -63,10 +63,15 @@ def exact_note(result, name):
     return str((result.notes or {}).get(name, "")).startswith("exact")
 
 
+def simulated_ratios(result, name="risk"):
+    """R_k = metric_k / metric_1 of a simulation and their standard errors (the delta method with the
+    covariance of the two means, :func:`numerics.uncertainty.ratio_stderr`)."""
+    return ratio_stderr(**result.metrics[name])
+
+
 def ratio_check(what, result, target, *, k=4.0, allowance=0.0, exact, start=1, **details):
-    """R_k = risk_k / risk_1 from a simulation against ``target`` (ratios), conservative standard errors."""
-    mean, se = metric(result, "risk")
-    ratio, rse = ratio_stderr(mean, se)
+    """R_k = risk_k / risk_1 from a simulation against ``target`` (ratios)."""
+    ratio, rse = simulated_ratios(result)
     target = np.asarray([float(t) for t in target], dtype=float)
     sl = slice(start, None)
     return agrees(what, ratio[sl], rse[sl], target[sl], k=k, allowance=allowance, exact=exact,
@@ -74,8 +79,7 @@ def ratio_check(what, result, target, *, k=4.0, allowance=0.0, exact, start=1, *
 
 
 def ratio_points(label, result):
-    mean, se = metric(result, "risk")
-    ratio, rse = ratio_stderr(mean, se)
+    ratio, rse = simulated_ratios(result)
     x = list(range(1, len(ratio) + 1))
     return (label, x, ratio.tolist(), rse.tolist())
 
@@ -138,9 +142,8 @@ def model_runs(specs, workflow, G, budget, label):
 
 
 def _relative_ratio_check(name, workflow, res, universal, relative):
-    mean, se = metric(res, "risk")
-    ratio, rse = ratio_stderr(mean, se)
-    # Asymptotic target: 4 (conservative) standard errors plus the stated relative finite-n allowance.
+    ratio, rse = simulated_ratios(res)
+    # Asymptotic target: 4 standard errors plus the stated relative finite-n allowance.
     return agrees(f"{name}, {workflow}: R_k = the universal ratio (asymptotic)", ratio[1:], rse[1:], universal[1:],
                   k=4, relative=relative, exact=False, x=list(range(2, len(ratio) + 1)))
 

@@ -26,7 +26,7 @@ from theory.models import get_model
 from theory.predictions import universal_ratio_symbolic
 from theory.rationals import as_sympy
 
-from ..claims import Claim, agrees, at_most, check, close, ratio_stderr
+from ..claims import Claim, agrees, at_most, check, close
 from ._common import (
     DEY_DONOHO,
     DPS,
@@ -38,6 +38,7 @@ from ._common import (
     ratio_figure,
     ratio_points,
     simulate,
+    simulated_ratios,
     steady,
 )
 
@@ -403,7 +404,7 @@ def _gp_monte_carlo(budget):
             limit = sym.risk1(valid, n) * np.array([float(r) for r in risk_ratios(preset(spec, G).at_sample_size(n))])
             rel, rel_se = mean / limit - 1, se / limit
             deviation[n] = (float(np.max(np.abs(rel))), float(np.max(np.abs(rel) / rel_se)), rel, rel_se)
-            ratio, rse = ratio_stderr(mean, se)
+            ratio, rse = simulated_ratios(res)
             points.append((f"{model}, n = {n}", list(range(1, G + 1)), ratio.tolist(), rse.tolist()))
         (d_small, z_small, _, _), (d_large, z_large, rel, rel_se) = deviation[small], deviation[large]
         allowance = 20 * np.arange(1, G + 1) / large

@@ -173,7 +173,7 @@ def _monte_carlo(budget):
         target = [float(coef.subs(k, j)) for j in range(1, G + 1)]
         for dim, n in ((2, 12), (5, 20)):
             res = simulate("linreg", {"d": dim, "design": "fixed"}, spec, n, G, reps, budget, f"d{dim}")
-            # Exact for every fixed design, hence for the expectation: 4 (conservative) standard errors.
+            # Exact for every fixed design, hence for the expectation: 4 standard errors.
             yield ratio_check(f"OLS, fixed design, d = {dim}, n = {n}, {spec}: risk ratio = "
                               + ("k" if spec == "discard" else "sum 1/j^2") + " (exact)", res, target, k=4, exact=True)
             mean, se = metric(res, "risk")

@@ -29,6 +29,7 @@ from numerics.montecarlo import (
     simulate,
     simulate_blocks,
 )
+from numerics.uncertainty import ratio_stderr
 from theory.presets import load_workflow
 from theory.process import covariance, risk_ratios
 from theory.workflow import Workflow
@@ -73,6 +74,18 @@ def test_block_sums_round_trip_exactly_through_json():
     assert back == blocks and [b.block for b in back] == [0, 1] and [b.count for b in back] == [250, 50]
     with pytest.raises(ValueError, match="malformed"):
         BlockSums.from_dict({"count": 1})
+
+
+def test_block_sums_stored_without_cross_moments_still_aggregate():
+    # sums written before the cross moments were kept: means and standard errors as before, no covariance
+    blocks = simulate_blocks(SimulationConfig("gaussian", {}, "augment", 5, 3, 300), 2, range(2))
+    old = [BlockSums.from_dict({k: v for k, v in b.to_dict().items() if k not in ("cross", "first")})
+           for b in blocks]
+    new, legacy = aggregate(blocks), aggregate(old)
+    for name in new:
+        assert legacy[name]["mean"] == new[name]["mean"] and legacy[name]["stderr"] == new[name]["stderr"]
+        assert legacy[name]["covariance"] == [None] * 3 and None not in new[name]["covariance"]
+    assert aggregate(old[:1] + blocks[1:])["risk"]["covariance"] == [None] * 3  # any block without them
 
 
 CHUNKED = [("gaussian-mean", {}), ("gaussian-mean", {"estimator": "median"}),
@@ -121,6 +134,22 @@ def test_aggregate_equals_direct_mean_and_standard_error():
         assert np.allclose(result[name]["mean"], x.mean(axis=0), rtol=1e-13)
         assert np.allclose(result[name]["stderr"], x.std(axis=0, ddof=1) / math.sqrt(600), rtol=1e-9)
     assert result["failed"]["mean"] == failed.mean(axis=0).tolist()
+
+
+def test_aggregate_covariance_with_generation_one_equals_the_direct_one_despite_failures():
+    """Cov(mean_k, mean_1) = c_k / N_1, c_k the sample covariance over the N_k replicates still counted at k."""
+    cfg = SimulationConfig("logistic", {"d": 2}, "discard", 6, 4, 600).validated()
+    model, plan = prepare(cfg)
+    rand = BlockRandom([np.random.default_rng(block_seed(5, b)) for b in range(3)], [250, 250, 100])
+    values, failed = run_replicates(model, plan, rand)
+    result = aggregate(simulate_blocks(cfg, 5, range(3)))["risk"]
+    x, ok = values["risk"], ~failed
+    assert ok[:, 0].sum() > ok[:, 3].sum() > 10  # replicates fail along the way
+    for g in range(4):
+        shared = ok[:, g]
+        direct = np.cov(x[shared, g], x[shared, 0])[0, 1] / ok[:, 0].sum()
+        assert result["covariance"][g] == pytest.approx(direct, rel=1e-9)
+    assert result["covariance"][0] == pytest.approx(result["stderr"][0] ** 2, rel=1e-12)
 
 
 def test_blocks_outside_the_configuration_are_rejected():
@@ -262,10 +291,9 @@ def test_random_workflows_gaussian_mean_exact_at_every_n(data, n):
 def test_random_workflows_large_n_ratios_are_the_asymptotic_ones(data, model):
     """Risk ratios R_k of real fits at large n against the exact asymptotic ratios.
 
-    Ratio standard error: r sqrt((se_k/m_k)^2 + (se_1/m_1)^2) (conservative: the positive correlation
-    of the two risks is ignored). Finite-n allowance: poisson's mean estimator is linear, its process
-    exact up to the whole-point rounding already in the target (0); logistic MLE (d = 2, n = 400) has
-    O(d/n) bias that compounds over generations: 4% per generation.
+    Ratio standard error: the delta method with the two risks' covariance. Finite-n allowance: poisson's
+    mean estimator is linear, its process exact up to the whole-point rounding already in the target (0);
+    logistic MLE (d = 2, n = 400) has O(d/n) bias that compounds over generations: 4% per generation.
     """
     wf = Workflow.from_data(data)
     n = 400 if model == "logistic" else 100
@@ -273,12 +301,10 @@ def test_random_workflows_large_n_ratios_are_the_asymptotic_ones(data, model):
     with workflow_file(wf) as path:
         result = agg(model, params, path, n, wf.G, 1000 if model == "logistic" else 3000, seed=22)
     target = [float(r) for r in risk_ratios(wf.at_sample_size(n))]
-    m, se = result["risk"]["mean"], result["risk"]["stderr"]
+    ratio, rse = ratio_stderr(**result["risk"])
     for g in range(1, wf.G):
-        r = m[g] / m[0]
-        rse = r * math.hypot(se[g] / m[g], se[0] / m[0])
         allowance = 0.04 * g if model == "logistic" else 0.0
-        assert within(r, rse, target[g], k=K, relative=allowance), (g, r, rse, target[g])
+        assert within(ratio[g], rse[g], target[g], k=K, relative=allowance), (g, ratio[g], rse[g], target[g])
 
 
 # ------------------------------------------------------------------------------ agreement with predict
@@ -333,18 +359,16 @@ def test_monte_carlo_agrees_with_the_prediction(model, params, n, R, c, workflow
 def test_logistic_d5_at_large_n_follows_the_universal_ratios(workflow):
     """Dey & Donoho's setting, d = 5, n = 2000: R_k of real logistic fits against the exact ratios.
 
-    Ratio standard error as in the Hypothesis test above (conservative); finite-n allowance 10 k/n
+    Ratio standard error as in the Hypothesis test above (the delta method); finite-n allowance 10 k/n
     relative (the logistic row of AGREEMENT).
     """
     n, G = 2000, 5
     result = agg("logistic", {"d": 5}, workflow, n, G, 2000, seed=41)
     target = [float(r) for r in risk_ratios(load_workflow(workflow, G).at_sample_size(n))]
-    m, se = result["risk"]["mean"], result["risk"]["stderr"]
+    ratio, rse = ratio_stderr(**result["risk"])
     assert result["failed"]["mean"][-1] == 0.0
     for g in range(1, G):
-        r = m[g] / m[0]
-        rse = r * math.hypot(se[g] / m[g], se[0] / m[0])
-        assert within(r, rse, target[g], k=K, relative=10 * (g + 1) / n), (g, r, rse, target[g])
+        assert within(ratio[g], rse[g], target[g], k=K, relative=10 * (g + 1) / n), (g, ratio[g], rse[g], target[g])
 
 
 @pytest.mark.slow

@@ -18,7 +18,6 @@ from numerics.plots import (
     plot_real_data,
     plot_risk_ratios,
     publication_style,
-    ratio_from_risk,
     risk_ratio_figure,
     save_figure,
     simulated_series,
@@ -27,21 +26,6 @@ from numerics.plots import (
 from theory import preset, risk_ratios
 
 from ..statistics import assert_within
-
-
-def test_delta_method_matches_a_simulated_ratio_of_independent_means():
-    # independent route: the spread of a / b over many draws of two independent estimates
-    rng = np.random.default_rng(np.random.SeedSequence(5))
-    a = rng.normal(3.0, 0.06, 400_000)
-    b = rng.normal(2.0, 0.03, 400_000)
-    _, se = ratio_from_risk([2.0, 3.0], [0.03, 0.06])
-    # relative errors of 2% and 1.5%: the first-order delta method is accurate to about 1%; the
-    # standard deviation of 400 000 draws is known to 0.2%
-    assert se[1] == pytest.approx(np.std(a / b), rel=0.015)
-    ratio, se_exact = ratio_from_risk([2.0, 3.0], [0.03, 0.06], risk1=2.0)
-    assert ratio.tolist() == [1.0, 1.5] and se_exact.tolist() == [0.015, 0.03]
-    with pytest.raises(ValueError, match="must be positive, got 0.0"):
-        ratio_from_risk([1.0], [0.1], risk1=0.0)
 
 
 def test_exact_series_is_the_exact_ratio():

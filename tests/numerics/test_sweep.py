@@ -2,6 +2,7 @@
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pandas as pd
@@ -11,9 +12,10 @@ from hypothesis import strategies as st
 
 import numerics.sweep as sweep_module
 from numerics.montecarlo import BLOCK, SimulationConfig, aggregate, simulate_blocks
-from numerics.results import COLUMNS, results_frame
+from numerics.results import COLUMNS, RATIO_COLUMNS, ratio_frame, results_frame
 from numerics.store import StoreError, SweepStore
 from numerics.sweep import Cell, Sweep, SweepError, compute_cell, configuration_stream, load_sweep, run_sweep
+from numerics.uncertainty import ratio_stderr
 from theory.presets import preset
 
 WORKFLOW_FILE = {"name": "halves", "generations": [{"fit": [{"batch": "R0"}], "emit": 1}],
@@ -243,6 +245,31 @@ def test_partial_results_count_the_stored_replicates(tmp_path):
     empty = tmp_path / "empty.sqlite"
     SweepStore.create_or_resume(empty, sweep.description()).close()
     assert list(results_frame(empty).columns) == COLUMNS and results_frame(empty).empty
+
+
+def test_ratios_from_the_store_use_the_covariance_and_a_store_without_it_is_still_read(tmp_path):
+    sweep = Sweep.from_data(tiny(n=4, workflows=["augment"]))
+    store = tmp_path / "s.sqlite"
+    run_sweep(sweep, store, workers=1)
+    config = sweep.configurations[0]
+    direct = aggregate(simulate_blocks(config.config, sweep.seed, range(config.blocks), config.stream))["risk"]
+    ratios = ratio_frame(store)
+    assert list(ratios.columns) == RATIO_COLUMNS and not ratios.bounded.any()
+    assert ratios.stderr.tolist() == ratio_stderr(**direct)[1].tolist()
+    # a store written before the cross moments were kept: the same results, ratios with the bound
+    before = results_frame(store)
+    db = sqlite3.connect(store)
+    for key, first, sums in db.execute("SELECT config_id, first_block, sums FROM cells").fetchall():
+        old = [{k: v for k, v in block.items() if k not in ("cross", "first")} for block in json.loads(sums)]
+        db.execute("UPDATE cells SET sums = ? WHERE config_id = ? AND first_block = ?",
+                   (json.dumps(old), key, first))
+    db.commit()
+    db.close()
+    assert results_frame(store).equals(before)
+    legacy = ratio_frame(store)
+    assert legacy.bounded.tolist() == [False, True, True] and legacy.ratio.equals(ratios.ratio)
+    assert legacy.stderr.tolist() == ratio_stderr(direct["mean"], direct["stderr"])[1].tolist()
+    assert (legacy.stderr > ratios.stderr)[1:].all()
 
 
 def test_a_failing_cell_is_named_and_the_sweep_resumes_to_the_same_results(tmp_path, monkeypatch):
