@@ -34,8 +34,9 @@ import math
 import numpy as np
 import pandas as pd
 
+from numerics import FitStatus, logistic_mle
 from numerics.plots import plot_real_data
-from numerics.real_data import fit_logistic, load_dataset, run_real_data, split_dataset
+from numerics.real_data import load_dataset, run_real_data, split_dataset
 
 GENERATIONS, REPLICATES = 50, 20
 
@@ -93,8 +94,9 @@ pd.DataFrame(rows).round(3)
 # ## Separation: why discard locks in
 #
 # When a fit's labels can be split perfectly by a hyperplane, the likelihood has no maximiser: it
-# keeps increasing along a separating direction and the MLE diverges. `fit_logistic` detects this
-# exactly (an iterate that classifies every label strictly correctly is a certificate) and the
+# keeps increasing along a separating direction and the MLE diverges. `logistic_mle` with
+# `separation="certificate"` detects this exactly (an iterate that classifies every label strictly
+# correctly is a certificate) and the
 # protocol then uses the limit of the diverging fits, a *hard classifier*: it emits the labels
 # $1\{x^\top b>0\}$ and predicts the test set with probabilities 0 or 1, so its test log-loss is
 # infinite as soon as it misclassifies one test point. That is why the medians above leave the
@@ -132,9 +134,9 @@ def separating_mass(X, y):
     return -lp.fun
 
 
-fit = fit_logistic(cancer.X_train, cancer.y_train[None], 1 - cancer.y_train[None])
+fit = logistic_mle(cancer.X_train, 1.0, cancer.y_train[None], separation="certificate")
 print("LP separating mass (0 means an MLE exists):", round(separating_mass(cancer.X_train, cancer.y_train), 2))
-print("fit status (1 = separated):", int(fit.status[0]), "after", int(fit.iterations[0]), "Newton steps")
+print("fit status:", FitStatus(fit.status[0]).name, "after", int(fit.iterations[0]), "Newton steps")
 
 # %% [markdown]
 # So both workflows are degenerate from generation 1 (a hard classifier, infinite log-loss, frozen

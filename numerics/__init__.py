@@ -2,7 +2,7 @@
 estimators, Monte Carlo of real model fits, the Gaussian-process simulator, sweeps, plots."""
 
 from .gp_simulator import GPResult, simulate_gp
-from .models import NUMERIC_MODELS, BlockRandom, NumericModel, logistic_mle, numeric_model
+from .models import NUMERIC_MODELS, BlockRandom, FitStatus, NumericModel, logistic_mle, numeric_model
 from .montecarlo import (
     BLOCK,
     BlockSums,
@@ -19,17 +19,20 @@ from .precision import Estimate, limit_estimate, ratios_mp
 from .results import results_frame
 from .store import StoreBusyError, StoreError, SweepStore
 from .sweep import Cell, Configuration, Sweep, SweepError, SweepSummary, configuration_stream, load_sweep, run_sweep
+from .uncertainty import agreement, ratio_stderr
 
 __all__ = [
     # high precision
     "Estimate", "limit_estimate", "ratios_mp",
     # models and Monte Carlo
-    "NUMERIC_MODELS", "BlockRandom", "NumericModel", "logistic_mle", "numeric_model", "BLOCK", "BlockSums",
-    "SimulationConfig", "SimulationResult", "aggregate", "block_seed", "prepare", "run_replicates", "simulate",
-    "simulate_blocks",
+    "NUMERIC_MODELS", "BlockRandom", "FitStatus", "NumericModel", "logistic_mle", "numeric_model", "BLOCK",
+    "BlockSums", "SimulationConfig", "SimulationResult", "aggregate", "block_seed", "prepare", "run_replicates",
+    "simulate", "simulate_blocks",
     # sweeps and their store
     "Cell", "Configuration", "Sweep", "SweepError", "SweepSummary", "configuration_stream", "load_sweep", "run_sweep",
     "StoreBusyError", "StoreError", "SweepStore", "results_frame",
+    # Monte Carlo uncertainty
+    "agreement", "ratio_stderr",
     # the Gaussian-process simulator
     "GPResult", "simulate_gp",
 ]

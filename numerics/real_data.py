@@ -13,12 +13,14 @@ ships (no network).
 
 Separation. When a fit's labels can be split perfectly by a hyperplane the
 likelihood has no maximiser: it increases without bound along a separating
-direction. The fitting kernel detects this exactly (an iterate that classifies
-every training label strictly correctly is a certificate) and reports the fit as
-*separated*. Its limit is a hard classifier, which is what the protocol then
-uses: it emits labels ``1{x'b > 0}`` (the limit of Bernoulli(sigmoid(t x'b))
-draws as t grows) and predicts the test set with probabilities 0 or 1, so its
-test log-loss is infinite as soon as it misclassifies one test point. Under
+direction. The fitting kernel (:func:`numerics.models.regression.logistic_mle`,
+the one the Monte Carlo engine uses, here on the shared training design) detects
+this exactly: an iterate that classifies every training label strictly correctly
+is a certificate, and the fit is reported as :attr:`FitStatus.SEPARATED`. Its
+limit is a hard classifier, which is what the protocol then uses: it emits labels
+``1{x'b > 0}`` (the limit of Bernoulli(sigmoid(t x'b)) draws as t grows) and
+predicts the test set with probabilities 0 or 1, so its test log-loss is infinite
+as soon as it misclassifies one test point. Under
 ``discard`` a separated generation re-emits exactly the labels it was fitted on,
 so every later generation is separated too: the chain is locked into a
 degenerate fit. Under ``augment`` the real labels stay in every fit, so a chain
@@ -36,23 +38,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import NamedTuple
 
 import numpy as np
 from scipy.special import expit
 
 from theory import linear_form, load_workflow
 
-__all__ = ["DATASETS", "Dataset", "Split", "LogisticFits", "RealDataResult", "load_dataset", "split_dataset",
-           "fit_logistic", "run_real_data", "drift_prediction", "CONVERGED", "SEPARATED", "NOT_CONVERGED",
-           "SUMMARY_COLUMNS"]
+from .models.regression import FitStatus, LogisticFit, logistic_mle
+
+__all__ = ["DATASETS", "Dataset", "Split", "RealDataResult", "load_dataset", "split_dataset", "run_real_data",
+           "drift_prediction", "SUMMARY_COLUMNS"]
 
 DATASETS = {
     "breast_cancer": "Wisconsin diagnostic breast cancer (569 rows, 30 features; 1 = benign)",
     "diabetes": "diabetes progression (442 rows, 10 features; 1 = progression score > 100)",
 }
-
-CONVERGED, SEPARATED, NOT_CONVERGED = 0, 1, 2
 
 SUMMARY_COLUMNS = ["workflow", "generation", "metric", "mean", "stderr", "median", "q25", "q75", "finite",
                    "replicates"]
@@ -208,127 +208,10 @@ def split_dataset(dataset, test_size=0.3, seed=0):
                  ("intercept", *dataset.feature_names), center, scale)
 
 
-# --------------------------------------------------------------------- fitting kernel
-class LogisticFits(NamedTuple):
-    """Fits of a batch of chains: ``coef`` (C, p), ``status`` (C,) and Newton ``iterations`` (C,).
-
-    ``status`` is :data:`CONVERGED` (the MLE), :data:`SEPARATED` (no MLE; ``coef``
-    strictly separates the labels and its direction defines the limiting hard
-    classifier) or :data:`NOT_CONVERGED`.
-    """
-
-    coef: np.ndarray
-    status: np.ndarray
-    iterations: np.ndarray
-
-
-def _objective(eta, positive, negative):
-    # log-likelihood: sum_i a_i log sigmoid(eta_i) + b_i log sigmoid(-eta_i)
-    return -(positive * np.logaddexp(0.0, -eta) + negative * np.logaddexp(0.0, eta)).sum(axis=-1)
-
-
+# --------------------------------------------------------------------- fitting
 def _weighted_gram(X, weight):
     """X' diag(w_c) X for every chain c, (C, p, p), through BLAS."""
     return np.matmul(X.T[None, :, :] * weight[:, None, :], X)
-
-
-def fit_logistic(X, positive, negative, start=None, max_iter=100, tol=1e-12):
-    """Maximum likelihood logistic regression for many label sets on one design (batched Newton).
-
-    Chain c maximises ``sum_i a_ci log sigmoid(x_i'b) + b_ci log sigmoid(-x_i'b)``,
-    where ``a_ci`` (``positive``) and ``b_ci`` (``negative``) are the weights of
-    label 1 and label 0 at design row i: a pooled or weighted fit of several
-    relabellings of the same rows is one such problem. Newton's method with
-    backtracking; a chain stops when the Newton decrement is below
-    ``tol * (1 + total weight)``, or when its iterate strictly separates the labels
-    (no row carries both labels, and every row's sign is right), which proves that
-    no maximiser exists.
-
-    Parameters
-    ----------
-    X : ndarray (m, p)
-        The design, shared by all chains.
-    positive, negative : ndarray (C, m)
-        Non-negative label weights.
-    start : ndarray (C, p), optional
-        Starting coefficients (default 0).
-    max_iter : int
-    tol : float
-
-    Returns
-    -------
-    LogisticFits
-
-    Examples
-    --------
-    >>> X = np.column_stack([np.ones(4), [-2.0, -1.0, 1.0, 2.0]])
-    >>> fits = fit_logistic(X, np.array([[0, 1, 0, 1], [0, 0, 1, 1.0]]),
-    ...                     np.array([[1, 0, 1, 0], [1, 1, 0, 0.0]]))
-    >>> fits.status.tolist()
-    [0, 1]
-    >>> bool(fits.coef[1, 1] > 0 and np.all((X @ fits.coef[1] > 0) == [0, 0, 1, 1]))
-    True
-    """
-    X = np.asarray(X, dtype=float)
-    positive, negative = np.atleast_2d(positive).astype(float), np.atleast_2d(negative).astype(float)
-    if positive.shape != negative.shape or positive.shape[1] != X.shape[0]:
-        raise ValueError(f"label weights must be (C, {X.shape[0]}), got {positive.shape} and "
-                         f"{negative.shape}")
-    if (positive < 0).any() or (negative < 0).any():
-        raise ValueError("label weights must be non-negative")
-    C, p = positive.shape[0], X.shape[1]
-    coef = np.zeros((C, p)) if start is None else np.array(start, dtype=float, copy=True)
-    status = np.full(C, NOT_CONVERGED, dtype=np.int8)
-    iterations = np.zeros(C, dtype=np.int64)
-    total = positive + negative
-    # a row carrying both labels rules out complete separation for that chain
-    separable = ~((positive > 0) & (negative > 0)).any(axis=1)
-    sign = np.where(positive > 0, 1.0, np.where(negative > 0, -1.0, 0.0))
-    scale = 1.0 + total.sum(axis=1)
-    active = np.arange(C)
-    for it in range(max_iter + 1):
-        if active.size == 0:
-            break
-        beta, a, b = coef[active], positive[active], negative[active]
-        eta = beta @ X.T
-        certified = separable[active] & np.all((sign[active] * eta > 0) | (sign[active] == 0), axis=1)
-        status[active[certified]] = SEPARATED
-        iterations[active[certified]] = it
-        keep = ~certified
-        active, beta, a, b, eta = active[keep], beta[keep], a[keep], b[keep], eta[keep]
-        if active.size == 0 or it == max_iter:
-            break
-        prob = expit(eta)
-        grad = (a - (a + b) * prob) @ X
-        weight = (a + b) * prob * (1.0 - prob)
-        hess = _weighted_gram(X, weight)
-        # a vanishing jitter keeps saturated Hessians invertible without moving the fixed point
-        jitter = 1e-12 * np.trace(hess, axis1=1, axis2=2)[:, None, None] / p + 1e-300
-        step = np.linalg.solve(hess + jitter * np.eye(p), grad[:, :, None])[:, :, 0]
-        decrement = np.einsum("cj,cj->c", grad, step)
-        done = decrement <= tol * scale[active]
-        coef[active[done]] = beta[done] + step[done]
-        status[active[done]] = CONVERGED
-        iterations[active[done]] = it + 1
-        go = ~done
-        active, beta, a, b, eta, step, decrement = (active[go], beta[go], a[go], b[go], eta[go], step[go],
-                                                     decrement[go])
-        current = _objective(eta, a, b)
-        t = np.ones(active.size)
-        accepted = np.zeros(active.size, dtype=bool)
-        for _ in range(60):  # backtracking (Armijo)
-            todo = ~accepted
-            if not todo.any():
-                break
-            trial = beta[todo] + t[todo, None] * step[todo]
-            value = _objective(trial @ X.T, a[todo], b[todo])
-            ok = value >= current[todo] + 1e-4 * t[todo] * decrement[todo]
-            idx = np.flatnonzero(todo)
-            accepted[idx[ok]] = True
-            t[idx[~ok]] *= 0.5
-        coef[active] = beta + t[:, None] * step
-        iterations[active] = it + 1
-    return LogisticFits(coef, status, iterations)
 
 
 # --------------------------------------------------------------------- the protocol
@@ -504,17 +387,23 @@ def run_real_data(data="diabetes", workflows=("discard", "augment"), generations
 
 
 def _fit_generation(X, positive, negative, previous, was_separated, finite_start, max_iter):
-    """Fit one generation; a chain whose last fit separated first tries that direction as a certificate."""
-    status = np.full(len(previous), NOT_CONVERGED, dtype=np.int8)
+    """Fit one generation; a chain whose last fit separated first tries that direction as a certificate.
+
+    ``positive`` and ``negative`` are the weights of labels 1 and 0 on each training row.
+    """
+    trials = positive + negative
+    status = np.full(len(previous), FitStatus.NOT_CONVERGED, dtype=np.int8)
     coef, iterations = finite_start.copy(), np.zeros(len(previous), dtype=np.int64)
     if was_separated.any():
-        check = fit_logistic(X, positive[was_separated], negative[was_separated], previous[was_separated], 0)
+        check = logistic_mle(X, trials[was_separated], positive[was_separated], start=previous[was_separated],
+                             max_iter=0, separation="certificate")
         coef[was_separated], status[was_separated] = check.coef, check.status
-    todo = status != SEPARATED
+    todo = status != FitStatus.SEPARATED
     if todo.any():
-        fits = fit_logistic(X, positive[todo], negative[todo], finite_start[todo], max_iter)
+        fits = logistic_mle(X, trials[todo], positive[todo], start=finite_start[todo], max_iter=max_iter,
+                            separation="certificate")
         coef[todo], status[todo], iterations[todo] = fits
-    return LogisticFits(coef, status, iterations)
+    return LogisticFit(coef, status, iterations)
 
 
 def _run_chains(wf, X, y, X_test, y_test, children, max_iter):
@@ -549,9 +438,9 @@ def _run_chains(wf, X, y, X_test, y_test, children, max_iter):
                 np.add.at(positive, (chain, (picks % m).ravel()), w * chosen.ravel())
                 np.add.at(negative, (chain, (picks % m).ravel()), w * ~chosen.ravel())
         fits = _fit_generation(X, positive, negative, coef, was_separated, finite_start, max_iter)
-        separated = fits.status == SEPARATED
+        separated = fits.status == FitStatus.SEPARATED
         coef_all[:, k] = fits.coef
-        separated_all[:, k], converged_all[:, k] = separated, fits.status == CONVERGED
+        separated_all[:, k], converged_all[:, k] = separated, fits.status == FitStatus.CONVERGED
         loss, accuracy = _test_metrics(X_test, y_test, fits.coef, separated)
         out["test_logloss"][:, k], out["test_accuracy"][:, k] = loss, accuracy
         if k == 0:
@@ -563,7 +452,7 @@ def _run_chains(wf, X, y, X_test, y_test, children, max_iter):
         out["drift"][:, k] = np.where(~first_ok, np.nan, np.where(separated, np.inf, drift))
         coef, was_separated = fits.coef, separated
         # a separated iterate is a direction, not a point: Newton restarts from a finite fit
-        finite_start = np.where((fits.status == CONVERGED)[:, None], fits.coef,
+        finite_start = np.where((fits.status == FitStatus.CONVERGED)[:, None], fits.coef,
                                 np.where(first_ok[:, None], first, 0.0))
         if gen.emit is not None:
             copies = int(gen.emit)

@@ -45,12 +45,13 @@ from .registry import NUMERIC_MODELS, numeric_face, numeric_model, numeric_model
 
 __all__ = ["NUMERIC_MODELS", "numeric_model", "numeric_model_class", "numeric_face", "NumericModel", "Part",
            "BlockRandom", "GaussianMean", "Gaussian", "MultivariateGaussian", "LinearRegression",
-           "LogisticRegression", "logistic_mle", "Bernoulli", "Poisson", "Exponential", "ExponentialFamilyModel",
-           "KernelDensity"]
+           "LogisticRegression", "FitStatus", "logistic_mle", "Bernoulli", "Poisson", "Exponential",
+           "ExponentialFamilyModel", "KernelDensity"]
 
 # the faces, loaded with their module on first access
 __getattr__, __dir__ = lazy_attributes(__name__, {
     "GaussianMean": "gaussian", "Gaussian": "gaussian", "MultivariateGaussian": "gaussian",
-    "LinearRegression": "regression", "LogisticRegression": "regression", "logistic_mle": "regression",
+    "LinearRegression": "regression", "LogisticRegression": "regression", "FitStatus": "regression",
+    "logistic_mle": "regression",
     "Bernoulli": "counts", "Poisson": "counts", "Exponential": "counts", "ExponentialFamilyModel": "expfam",
     "KernelDensity": "kde"})

@@ -1,5 +1,10 @@
 """Linear and logistic regression with labels resampled on a design, and the batched logistic MLE.
 
+:func:`logistic_mle` is the one logistic-regression kernel of the toolkit: the
+Monte Carlo model below and the real-data protocol (:mod:`numerics.real_data`)
+both fit with it, on a stack of designs (one per replicate) or on one design
+shared by every replicate, and read its outcome as a :class:`FitStatus`.
+
 The design is either *fixed*, one Gaussian X per replicate (the design of the real
 data R0, with ``real * n`` rows) reused by every batch, labels resampled on it (a
 batch of m points takes rows ``i mod rows``), or *fresh*, a new Gaussian X for every
@@ -12,7 +17,9 @@ coefficients and, for linear regression, the true noise level sigma.
 
 from __future__ import annotations
 
+from enum import IntEnum
 from types import SimpleNamespace
+from typing import NamedTuple
 
 import numpy as np
 from scipy.special import expit
@@ -20,9 +27,27 @@ from scipy.special import expit
 from .base import NumericModel, gather, gram, wishart
 from .registry import numeric_face
 
-__all__ = ["LinearRegression", "LogisticRegression", "logistic_mle", "row_counts"]
+__all__ = ["LinearRegression", "LogisticRegression", "FitStatus", "LogisticFit", "SEPARATION_RULES",
+           "logistic_mle", "row_counts"]
 
-CONVERGED, NOT_CONVERGED, SEPARATED, SINGULAR = 0, 1, 2, 3
+
+class FitStatus(IntEnum):
+    """How an iterative fit of one replicate ended (the values are what status arrays hold).
+
+    Examples
+    --------
+    >>> FitStatus(2).name, int(FitStatus.CONVERGED)
+    ('SEPARATED', 0)
+    """
+
+    CONVERGED = 0
+    """The maximiser, to the tolerance."""
+    NOT_CONVERGED = 1
+    """The iteration cap was reached first."""
+    SEPARATED = 2
+    """The data are separable: the likelihood has no maximiser."""
+    SINGULAR = 3
+    """The information matrix is numerically singular."""
 
 
 def row_counts(m, rows):
@@ -263,9 +288,9 @@ class LogisticRegression(_Regression):
             A = np.concatenate([np.full(p.count, p.point_weight) for p in parts])
             B = A * np.concatenate([p.summary["y"] for p in parts], axis=1)
         # Newton starts from the replicate's previous fit (the same MLE, found in fewer steps)
-        coef, status = logistic_mle(X, A, B, start=getattr(ctx, "previous", None), Xt=Xt)
-        ctx.previous = np.where((status == CONVERGED)[:, None], coef, 0.0)
-        return {"coef": coef}, status != CONVERGED
+        coef, status, _ = logistic_mle(X, A, B, start=getattr(ctx, "previous", None), Xt=Xt)
+        ctx.previous = np.where((status == FitStatus.CONVERGED)[:, None], coef, 0.0)
+        return {"coef": coef}, status != FitStatus.CONVERGED
 
 
 def _evaluate(eta, a, b):
@@ -283,70 +308,169 @@ def _evaluate(eta, a, b):
     return (b * eta - softplus).sum(axis=1), p
 
 
-def logistic_mle(X, a, b, *, start=None, Xt=None, tol=1e-10, max_iter=100, eta_max=40.0):
+class LogisticFit(NamedTuple):
+    """What :func:`logistic_mle` returns: ``coef`` (R, d), ``status`` (R,) and Newton ``iterations`` (R,).
+
+    ``status`` holds :class:`FitStatus` values. A :attr:`FitStatus.SEPARATED` fit's
+    ``coef`` is the last iterate, a direction along which the likelihood increases
+    without bound; under the ``"certificate"`` rule it strictly separates the labels,
+    so ``x'coef > 0`` is the limiting hard classifier.
+    """
+
+    coef: np.ndarray
+    status: np.ndarray
+    iterations: np.ndarray
+
+
+SEPARATION_RULES = ("divergence", "certificate")
+"""How :func:`logistic_mle` recognises separable data (see there)."""
+
+
+def _design_eta(X, beta):
+    """x_i'beta for every replicate: X a stack (R, N, d) or one shared design (N, d)."""
+    if X.ndim == 2:
+        return beta @ X.T
+    return np.matmul(X, beta[:, :, None])[:, :, 0]
+
+
+def _design_product(Xt, v):
+    """X'v per replicate, with ``Xt`` the transposed stack (R, d, N) or design (d, N)."""
+    if Xt.ndim == 2:
+        return v @ Xt.T
+    return np.matmul(Xt, v[:, :, None])[:, :, 0]
+
+
+def _certified(eta, sign, rows):
+    """Whether eta = X beta strictly separates the labels: the right sign on every row that has weight."""
+    return np.all((sign * eta > 0) | ~rows, axis=1)
+
+
+def logistic_mle(X, a, b, *, start=None, Xt=None, tol=1e-10, max_iter=100, eta_max=40.0,
+                 separation="divergence"):
     """Weighted logistic-regression MLE for every replicate at once (damped Newton / IRLS).
 
     Maximises ``sum_i b_i eta_i - a_i log(1 + exp(eta_i))`` with ``eta = X beta``:
     the log-likelihood of ``a_i`` (weighted) trials with ``b_i`` (weighted)
     successes at design row ``x_i`` (``a_i = w_i``, ``b_i = w_i y_i`` for points with
-    weights ``w_i``). Newton steps from ``start`` (default beta = 0), halved until the
+    weights ``w_i``; a pooled fit of several labellings of the same rows is one such
+    problem). Newton steps from ``start`` (default beta = 0), halved until the
     log-likelihood does not decrease; a replicate stops when its step is below
     ``tol (1 + max|beta|)``. Replicates that are done leave the working set, so the
     cost follows the slow ones.
 
+    Separable labels have no MLE: the likelihood increases without bound along a
+    separating direction. ``separation`` says how that is recognised:
+
+    ``"divergence"``
+        an iterate with ``|x'beta| > eta_max`` on some row (fitted probabilities
+        within ``exp(-eta_max)`` of 0 or 1) is taken as diverging. Fast, and right
+        for the sample sizes of a simulation, but a judgement.
+    ``"certificate"``
+        only a proof counts: an iterate (``start`` included) that classifies every
+        label strictly correctly, on data where no row carries both labels. Such a
+        direction exists exactly when the data are completely separated, and Newton
+        reaches one in a few steps; quasi-complete separation (a separating
+        hyperplane through some rows) has none and ends as ``NOT_CONVERGED``.
+
     Parameters
     ----------
-    X : ndarray, shape (R, N, d)
+    X : ndarray, shape (R, N, d) or (N, d)
+        A design per replicate, or one design shared by every replicate.
     a, b : ndarray, broadcasting to (R, N)
+        Trials and successes per row, ``0 <= b <= a``.
     start : ndarray, shape (R, d), optional
         Starting coefficients (non-finite rows start at 0).
     Xt : ndarray, shape (R, d, N), optional
         ``X`` transposed, contiguous, if the caller keeps one.
     tol, max_iter, eta_max : float, int, float
-        Convergence tolerance, iteration cap, and the size of ``|x^T beta|`` taken as
-        divergence (fitted probabilities within ``exp(-eta_max)`` of 0 or 1: separation).
+        Convergence tolerance, iteration cap (0: only check ``start``), and the size
+        of ``|x'beta|`` taken as divergence under ``separation="divergence"``.
+    separation : {"divergence", "certificate"}
 
     Returns
     -------
-    beta : ndarray, shape (R, d)
-    status : ndarray of int, shape (R,)
-        0 converged, 1 not converged in ``max_iter`` steps, 2 separated (diverging),
-        3 singular information matrix.
+    LogisticFit
+        ``(coef, status, iterations)``; ``status`` as :class:`FitStatus`.
+
+    Raises
+    ------
+    ValueError
+        For shapes that do not fit together, weights with ``b < 0`` or ``b > a``, or
+        an unknown separation rule.
 
     Examples
     --------
+    A stack of two designs; the second replicate's labels are separable:
+
     >>> import numpy as np
     >>> X = np.array([[[1.0], [1.0], [1.0], [1.0]], [[1.0], [2.0], [-1.0], [-2.0]]])
-    >>> y = np.array([[1.0, 1.0, 1.0, 0.0], [1.0, 1.0, 0.0, 0.0]])  # the second is separable
-    >>> beta, status = logistic_mle(X, 1.0, y)
-    >>> round(float(beta[0, 0]), 6) == round(float(np.log(3)), 6), status.tolist()
-    (True, [0, 2])
+    >>> y = np.array([[1.0, 1.0, 1.0, 0.0], [1.0, 1.0, 0.0, 0.0]])
+    >>> fit = logistic_mle(X, 1.0, y)
+    >>> round(float(fit.coef[0, 0]), 6) == round(float(np.log(3)), 6), [FitStatus(s).name for s in fit.status]
+    (True, ['CONVERGED', 'SEPARATED'])
+
+    One shared design and two label sets, separation certified exactly:
+
+    >>> X = np.column_stack([np.ones(4), [-2.0, -1.0, 1.0, 2.0]])
+    >>> fit = logistic_mle(X, 1.0, np.array([[0, 1, 0, 1], [0, 0, 1, 1.0]]), separation="certificate")
+    >>> fit.status.tolist(), bool(np.all((X @ fit.coef[1] > 0) == [0, 0, 1, 1]))
+    ([0, 2], True)
     """
+    if separation not in SEPARATION_RULES:
+        raise ValueError(f"separation must be one of {', '.join(SEPARATION_RULES)}, got {separation!r}")
     X = np.ascontiguousarray(X, dtype=float)
-    R, N, d = X.shape
-    Xt = np.ascontiguousarray(np.swapaxes(X, 1, 2)) if Xt is None else Xt
-    a = np.ascontiguousarray(np.broadcast_to(np.asarray(a, dtype=float), (R, N)))
-    b = np.ascontiguousarray(np.broadcast_to(np.asarray(b, dtype=float), (R, N)))
+    if X.ndim not in (2, 3):
+        raise ValueError(f"X must be a design (N, d) or a stack of designs (R, N, d), got shape {X.shape}")
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    N, d = X.shape[-2:]
+    R = X.shape[0] if X.ndim == 3 else max(a.shape[0] if a.ndim == 2 else 1, b.shape[0] if b.ndim == 2 else 1)
+    try:
+        a = np.ascontiguousarray(np.broadcast_to(a, (R, N)))
+        b = np.ascontiguousarray(np.broadcast_to(b, (R, N)))
+    except ValueError:
+        raise ValueError(f"trials and successes must broadcast to (R, N) = ({R}, {N}) for X of shape {X.shape}, "
+                         f"got shapes {a.shape} and {b.shape}") from None
+    bad = ~((b >= 0) & (b <= a))
+    if bad.any():
+        r, i = np.argwhere(bad)[0]
+        raise ValueError(f"trials a and successes b must satisfy 0 <= b <= a, got a = {float(a[r, i])!r} and "
+                         f"b = {float(b[r, i])!r} at replicate {r}, row {i}")
+    if Xt is None:
+        Xt = np.ascontiguousarray(np.swapaxes(X, -1, -2))
+    shared = X.ndim == 2
     beta = np.zeros((R, d))
-    status = np.full(R, NOT_CONVERGED)
+    status = np.full(R, FitStatus.NOT_CONVERGED, dtype=np.int8)
+    iterations = np.zeros(R, dtype=np.int64)
     bet = np.zeros((R, d))
     if start is not None:
         start = np.asarray(start, dtype=float)
         bet = np.where(np.isfinite(start).all(axis=1)[:, None], start, 0.0)
+    certify = separation == "certificate"
+    if certify:
+        # a row carrying both labels rules out complete separation; elsewhere a label's sign is fixed
+        rows = a > 0
+        separable = ~np.any((b > 0) & (b < a), axis=1)
+        sign = np.where(b > 0, 1.0, -1.0)
     # The working set: replicates still iterating, plus finished ones until the next compaction
-    # (copying the design only when the working set has halved keeps the cost linear).
+    # (copying the designs only when the working set has halved keeps the cost linear).
     ids, live = np.arange(R), np.ones(R, dtype=bool)
     Xw, Xtw, aw, bw = X, Xt, a, b
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        eta = np.matmul(Xw, bet[:, :, None])[:, :, 0]
+        eta = _design_eta(Xw, bet)
+        if certify:
+            done = separable & _certified(eta, sign, rows)
+            beta[done], status[done] = bet[done], FitStatus.SEPARATED
+            live &= ~done
         ll, p = _evaluate(eta, aw, bw)
-        for _ in range(max_iter):
-            grad = np.matmul(Xtw, (bw - aw * p)[:, :, None])[:, :, 0]
+        for it in range(1, max_iter + 1):
+            if not live.any():
+                break
+            grad = _design_product(Xtw, bw - aw * p)
             curvature = aw * p * (1.0 - p)
             step, singular = _solve(np.matmul(Xtw, curvature[:, :, None] * Xw), grad)
             t = np.ones(len(ids))
             new = bet + step
-            new_eta = np.matmul(Xw, new[:, :, None])[:, :, 0]
+            new_eta = _design_eta(Xw, new)
             new_ll, new_p = _evaluate(new_eta, aw, bw)
             worse = ~(new_ll >= ll - 1e-12 * np.abs(ll)) & ~singular & live
             for _ in range(60):
@@ -355,24 +479,32 @@ def logistic_mle(X, a, b, *, start=None, Xt=None, tol=1e-10, max_iter=100, eta_m
                 k = np.flatnonzero(worse)
                 t[k] *= 0.5
                 new[k] = bet[k] + t[k, None] * step[k]
-                new_eta[k] = np.matmul(Xw[k], new[k][:, :, None])[:, :, 0]
+                new_eta[k] = _design_eta(Xw if shared else Xw[k], new[k])
                 new_ll[k], new_p[k] = _evaluate(new_eta[k], aw[k], bw[k])
                 worse[k] = ~(new_ll[k] >= ll[k] - 1e-12 * np.abs(ll[k]))
             bet, eta, ll, p = new, new_eta, new_ll, new_p
             moved = np.abs(t[:, None] * step).max(axis=1)
             converged = moved <= tol * (1.0 + np.abs(bet).max(axis=1))
-            diverged = np.abs(eta).max(axis=1) > eta_max
+            if certify:
+                diverged = separable[ids] & _certified(eta, sign[ids], rows[ids])
+            else:
+                diverged = np.abs(eta).max(axis=1) > eta_max
             done = live & (singular | converged | diverged)
             if done.any():
-                code = np.where(singular, SINGULAR, np.where(diverged, SEPARATED, CONVERGED))
+                code = np.where(singular, FitStatus.SINGULAR,
+                                np.where(diverged, FitStatus.SEPARATED, FitStatus.CONVERGED))
                 beta[ids[done]] = bet[done]
                 status[ids[done]] = code[done]
+                iterations[ids[done]] = it
                 live &= ~done
                 if not live.any():
-                    return beta, status
+                    break
                 if 2 * live.sum() <= len(ids):
-                    ids, Xw, Xtw, aw, bw = ids[live], Xw[live], Xtw[live], aw[live], bw[live]
+                    ids, aw, bw = ids[live], aw[live], bw[live]
+                    if not shared:
+                        Xw, Xtw = Xw[live], Xtw[live]
                     bet, eta, ll, p = bet[live], eta[live], ll[live], p[live]
                     live = np.ones(len(ids), dtype=bool)
     beta[ids[live]] = bet[live]
-    return beta, status
+    iterations[ids[live]] = max_iter
+    return LogisticFit(beta, status, iterations)

@@ -297,7 +297,7 @@ def test_batched_logistic_mle_equals_statsmodels_glm():
     beta0 = np.array([1.0, -0.7, 0.3])
     y = (rng.random((R, N)) < 1 / (1 + np.exp(-(X @ beta0)))).astype(float)
     w = rng.choice([0.5, 1.0, 2.0], size=N)
-    beta, status = logistic_mle(X, w, w * y)
+    beta, status, _ = logistic_mle(X, w, w * y)
     assert (status == 0).all()
     for i in range(R):
         glm = sm.GLM(y[i], X[i], family=sm.families.Binomial(), freq_weights=w).fit(tol=1e-12)
@@ -407,7 +407,7 @@ def test_separable_logistic_data_fail_and_others_converge():
     # replicate 0 is separated by x1 + x2; replicate 1 is not (x and -x both have label 1 on axis 1,
     # both label 0 on axis 2, so no direction separates them)
     y = np.array([[1, 1, 0, 0, 1, 0], [1, 0, 1, 0, 0, 1]], dtype=float)
-    beta, status = logistic_mle(X, 1.0, y)
+    beta, status, _ = logistic_mle(X, 1.0, y)
     assert status[0] != 0 and status[1] == 0
 
 
@@ -416,8 +416,8 @@ def test_logistic_ignores_other_replicates_when_one_fails():
     X = rng.normal(size=(3, 40, 2))
     y = (rng.random((3, 40)) < 0.5).astype(float)
     y[1] = (X[1, :, 0] > 0).astype(float)                    # replicate 1: separable
-    beta, status = logistic_mle(X, 1.0, y)
-    alone, _ = logistic_mle(X[[0, 2]], 1.0, y[[0, 2]])
+    beta, status, _ = logistic_mle(X, 1.0, y)
+    alone = logistic_mle(X[[0, 2]], 1.0, y[[0, 2]]).coef
     assert status.tolist()[1] != 0 and np.array_equal(beta[[0, 2]], alone)
 
 

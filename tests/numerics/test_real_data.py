@@ -1,21 +1,13 @@
-"""The real-data protocol: the fitting kernel against statsmodels and linear programming, the protocol's
-bookkeeping, and its drift against the sequential Gaussian process."""
+"""The real-data protocol: the fitting kernel on one shared design against statsmodels and linear programming,
+the protocol's bookkeeping, and its drift against the sequential Gaussian process."""
 
 import numpy as np
 import pytest
 import statsmodels.api as sm
 from scipy.optimize import linprog
 
-from numerics.real_data import (
-    CONVERGED,
-    SEPARATED,
-    Dataset,
-    drift_prediction,
-    fit_logistic,
-    load_dataset,
-    run_real_data,
-    split_dataset,
-)
+from numerics.models.regression import FitStatus, logistic_mle
+from numerics.real_data import Dataset, drift_prediction, load_dataset, run_real_data, split_dataset
 from theory import covariance, preset, risk_ratios
 
 from ..statistics import assert_within, sample_stderr
@@ -72,6 +64,14 @@ def test_bad_data_is_rejected_by_name(call, match):
 
 
 # ----------------------------------------------------------------------------- the fitting kernel
+CONVERGED, SEPARATED = FitStatus.CONVERGED, FitStatus.SEPARATED
+
+
+def fit_logistic(X, positive, negative):
+    """The protocol's fit: label weights on one shared design, separation certified exactly."""
+    return logistic_mle(X, positive + negative, positive, separation="certificate")
+
+
 def test_fit_matches_statsmodels_on_real_labels(diabetes):
     glm = sm.GLM(diabetes.y_train, diabetes.X_train, family=sm.families.Binomial()).fit(tol=1e-12)
     fits = fit_logistic(diabetes.X_train, diabetes.y_train[None], 1 - diabetes.y_train[None])
@@ -128,10 +128,24 @@ def test_breast_cancer_training_labels_are_separable(cancer):
 
 
 def test_fit_rejects_bad_weights(diabetes):
-    with pytest.raises(ValueError, match=r"label weights must be \(C, 309\)"):
+    with pytest.raises(ValueError, match=r"must broadcast to \(R, N\) = \(1, 309\) .* got shapes \(1, 3\)"):
         fit_logistic(diabetes.X_train, np.ones((1, 3)), np.ones((1, 3)))
-    with pytest.raises(ValueError, match="non-negative"):
+    with pytest.raises(ValueError, match="0 <= b <= a, got a = 0.0 and b = -1.0 at replicate 0, row 0"):
         fit_logistic(diabetes.X_train, -np.ones((1, 309)), np.ones((1, 309)))
+    with pytest.raises(ValueError, match="separation must be one of divergence, certificate, got 'lp'"):
+        logistic_mle(diabetes.X_train, 1.0, diabetes.y_train[None], separation="lp")
+
+
+def test_a_shared_design_fits_as_the_same_design_stacked_per_replicate(diabetes):
+    # the two shapes of design are one algorithm: the same Newton path, up to BLAS summation order
+    rng = np.random.default_rng(np.random.SeedSequence(3))
+    X = diabetes.X_train
+    y = (rng.random((4, X.shape[0])) < 0.6).astype(float)
+    shared = logistic_mle(X, 1.0, y, separation="certificate")
+    stacked = logistic_mle(np.broadcast_to(X, (4, *X.shape)), 1.0, y, separation="certificate")
+    assert shared.status.tolist() == stacked.status.tolist() == [CONVERGED] * 4
+    assert shared.iterations.tolist() == stacked.iterations.tolist()
+    assert np.allclose(shared.coef, stacked.coef, rtol=0, atol=1e-12)
 
 
 # ----------------------------------------------------------------------------- the protocol
