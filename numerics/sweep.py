@@ -1,5 +1,9 @@
 """Sweeps: a grid of Monte Carlo configurations, split into cells, run on local processes or Dask.
 
+This module holds the grid (the sweep file's schema, configurations, stream ids, cells), the work
+of one cell and the loop that commits finished cells to the store; how the cells are run (process
+pool, lifeline pipe, signals, Dask) is :mod:`numerics.executor`.
+
 A sweep file (TOML, DESIGN.md) names a seed, a number of replicates per configuration, a chunk
 size, and the axes of a grid: models (with parameters) x workflows x n x generations. Every
 configuration of the grid is validated before any work starts.
@@ -24,19 +28,14 @@ the sweep was interrupted and resumed: re-running a sweep computes only the cell
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import hashlib
 import json
-import multiprocessing
 import os
-import signal
 import socket
 import sys
 import tempfile
-import threading
 import time
 import tomllib
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
@@ -44,6 +43,7 @@ from typing import NamedTuple
 from theory.presets import is_preset_spec, load_workflow
 from theory.workflow import WorkflowError
 
+from .executor import ExecutorError, available_cores, completed, open_executor
 from .montecarlo import BLOCK, SimulationConfig, plain_data, simulate_blocks
 from .store import SweepStore, canonical_json
 
@@ -470,7 +470,7 @@ def run_sweep(sweep, store, *, workers=None, scheduler=None, progress=None):
         raise SweepError("give either workers or a scheduler, not both")
     if workers is not None and (not _is_int(workers) or workers < 1):
         raise SweepError(f"workers must be a positive integer, got {workers!r}")
-    workers = workers or _available_cores()
+    workers = workers or available_cores()
     executor_name = f"dask {scheduler if isinstance(scheduler, str) else 'client'}" if scheduler is not None \
         else f"{workers} local process{'es' if workers > 1 else ''}"
     started = time.perf_counter()
@@ -480,24 +480,20 @@ def run_sweep(sweep, store, *, workers=None, scheduler=None, progress=None):
     compute = 0.0
     SweepStore.preflight(store, sweep.description())  # refuse a busy or foreign store before starting workers
     # The executor first: local workers are forked before this process opens the store or takes its lock.
-    with _executor(workers, scheduler) as (executor, window), \
-            SweepStore.create_or_resume(store, sweep.description(), executor=executor_name) as db:
-        done = db.finished()
-        todo = [c for c in cells if (c.config_id, c.first_block) not in done]
-        with _progress_bar(len(cells), len(cells) - len(todo), show) as bar:
-            for cell, (sums, seconds, worker) in _results(executor, window, todo, by_id, sweep.seed):
-                db.add_cell(cell.config_id, cell.first_block, cell.stop_block, sums, seconds, worker)
-                compute += seconds
-                bar.update(1)
+    try:
+        with open_executor(workers, scheduler) as (executor, window), \
+                SweepStore.create_or_resume(store, sweep.description(), executor=executor_name) as db:
+            done = db.finished()
+            todo = [c for c in cells if (c.config_id, c.first_block) not in done]
+            with _progress_bar(len(cells), len(cells) - len(todo), show) as bar:
+                for cell, (sums, seconds, worker) in _run_cells(executor, window, todo, by_id, sweep.seed):
+                    db.add_cell(cell.config_id, cell.first_block, cell.stop_block, sums, seconds, worker)
+                    compute += seconds
+                    bar.update(1)
+    except ExecutorError as err:
+        raise SweepError(str(err)) from None
     return SweepSummary(len(by_id), len(cells), len(cells) - len(todo), len(todo),
                         time.perf_counter() - started, compute)
-
-
-def _available_cores():
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def _progress_bar(total, initial, show):
@@ -512,100 +508,10 @@ def _arguments(cell, configurations, seed):
     return c.config, seed, cell.first_block, cell.stop_block, c.stream, c.workflow_json
 
 
-@contextmanager
-def _executor(workers, scheduler):
-    """``(executor, window)``: a Dask or local process pool and how many cells to keep in flight.
-
-    ``(None, 0)`` means: compute in this process. On an error or an interrupt, queued cells are
-    dropped and local workers stopped at once.
-    """
-    if scheduler is not None:
-        from distributed import Client
-
-        if isinstance(scheduler, Client):
-            client = scheduler
-        else:
-            try:
-                client = Client(scheduler, set_as_default=False)
-            except (OSError, ValueError, TypeError) as err:
-                raise SweepError(f"cannot reach the Dask scheduler {scheduler!r}: {err}") from None
-        try:
-            slots = max(1, sum(client.nthreads().values()))
-            with client.get_executor(pure=False) as executor:
-                yield executor, 2 * slots
-        finally:
-            if client is not scheduler:
-                client.close()
-        return
-    if workers == 1:
-        yield None, 0
-        return
-    # On Linux the workers are forked, which costs nothing (no second import of the engine), and forked
-    # now, while this process holds no store connection, no lock and no helper thread for them to
-    # inherit. Elsewhere fork is unsafe and they are spawned.
-    fork = sys.platform.startswith("linux")
-    context = multiprocessing.get_context("fork" if fork else "spawn")
-    # The workers watch the read end of a pipe whose only write end is ours: when this process dies,
-    # even by SIGKILL and before anyone reaps it, they see end-of-file and exit.
-    lifeline, keep = context.Pipe(duplex=False)
-    executor = cf.ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_started,
-                                      initargs=(lifeline, keep.fileno() if fork else None))
-    finished = False
-    try:
-        for future in [executor.submit(os.getpid) for _ in range(workers)]:
-            future.result()  # start every worker now
-        yield executor, 2 * workers
-        finished = True
-    finally:
-        executor.shutdown(wait=finished, cancel_futures=True)
-        keep.close()
-        lifeline.close()
-
-
-def _results(executor, window, cells, configurations, seed):
-    """Yield ``(cell, result)`` as cells finish; the caller commits each before asking for the next."""
-    if executor is None:
-        for cell in cells:
-            yield cell, _guarded(cell, configurations, compute_cell, *_arguments(cell, configurations, seed))
-    else:
-        yield from _windowed(executor, cells, configurations, seed, window)
-
-
-def _windowed(executor, cells, configurations, seed, window):
-    """Keep ``window`` cells in flight, submitted in canonical order; yield them as they finish."""
-    pending, queue = {}, iter(cells)
-    try:
-        while True:
-            while len(pending) < window:
-                cell = next(queue, None)
-                if cell is None:
-                    break
-                try:
-                    future = executor.submit(compute_cell, *_arguments(cell, configurations, seed))
-                except cf.BrokenExecutor as err:  # a worker died after the previous cell was handed back
-                    raise SweepError(_failure(cell, configurations, err)) from err
-                pending[future] = cell
-            if not pending:
-                return
-            finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-            for future in sorted(finished, key=lambda f: pending[f]):
-                cell = pending.pop(future)
-                yield cell, _guarded(cell, configurations, future.result)
-    finally:
-        for future in pending:
-            future.cancel()
-
-
-def _guarded(cell, configurations, compute, *args):
-    """``compute(*args)``; a failure names the cell (finished cells stay stored: a re-run resumes)."""
-    try:
-        return compute(*args)
-    except (ValueError, TypeError, ArithmeticError, ImportError, cf.BrokenExecutor) as err:
-        raise SweepError(_failure(cell, configurations, err)) from err
-    except Exception as err:
-        if type(err).__name__ == "KilledWorker":  # distributed: a worker died running the cell
-            raise SweepError(_failure(cell, configurations, err)) from err
-        raise
+def _run_cells(executor, window, cells, configurations, seed):
+    """Yield ``(cell, compute_cell(...))`` as cells finish; a failing cell is a SweepError naming it."""
+    return completed(executor, window, compute_cell, cells, lambda cell: _arguments(cell, configurations, seed),
+                     lambda cell, err: SweepError(_failure(cell, configurations, err)))
 
 
 def _failure(cell, configurations, err):
@@ -613,20 +519,3 @@ def _failure(cell, configurations, err):
     return (f"cell with blocks {cell.first_block}..{cell.stop_block - 1} of "
             f"{configurations[cell.config_id].label()} failed: {type(err).__name__}: {what} "
             "(finished cells are stored; re-run to resume)")
-
-
-def _worker_started(lifeline, inherited_write_end):
-    """In each local worker: exit as soon as the coordinating process is gone (e.g. killed)."""
-    if inherited_write_end is not None:
-        os.close(inherited_write_end)  # a forked worker's copy would keep the pipe open forever
-    # Ctrl-C is the coordinator's to handle; it then stops the workers through the lifeline.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def watch():
-        try:
-            lifeline.recv()  # nothing is ever sent: this returns or raises only when the other end closes
-        except (EOFError, OSError):
-            pass
-        os._exit(1)
-
-    threading.Thread(target=watch, name="pi2over6-lifeline", daemon=True).start()

@@ -315,7 +315,7 @@ def test_a_pool_broken_between_two_cells_is_named_not_a_traceback():
             future.set_result(fn(*args))
             return future
 
-    results = sweep_module._windowed(BreaksAfterOne(), cells, configurations, sweep.seed, window=1)
+    results = sweep_module._run_cells(BreaksAfterOne(), 1, cells, configurations, sweep.seed)
     assert next(results)[0] == cells[0]
     with pytest.raises(SweepError, match=r"cell with blocks .* failed: BrokenProcessPool: A child process "
                                          r"terminated abruptly \(finished cells are stored; re-run to resume\)"):
