@@ -32,8 +32,9 @@ import numpy as np
 import sympy as sp
 from IPython.display import display
 
+from numerics.figure_data import exact_series, simulated_series
 from numerics.montecarlo import SimulationConfig, simulate
-from numerics.plots import exact_series, new_figure, plot_risk_ratios, publication_style, simulated_series
+from numerics.plots import new_figure, plot_risk_ratios, publication_style
 from theory import linear_form, preset, risk_ratios
 from theory.closed_form import closed_form, k, pooled_fit_identity
 

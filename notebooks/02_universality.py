@@ -31,9 +31,10 @@ import numpy as np
 import pandas as pd
 import sympy as sp
 
+from numerics.figure_data import RatioSeries, exact_series
 from numerics.gp_simulator import simulate_gp
 from numerics.montecarlo import SimulationConfig, simulate
-from numerics.plots import RatioSeries, exact_series, new_figure, plot_risk_ratios, publication_style
+from numerics.plots import new_figure, plot_risk_ratios, publication_style
 from numerics.uncertainty import ratio_stderr
 from theory import preset, risk_ratios
 from theory.models import get_model

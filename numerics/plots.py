@@ -1,26 +1,18 @@
-"""Publication figures: risk ratios against generation, and the real-data protocol.
+"""Publication figures, drawn with matplotlib: risk ratios against generation, and the real-data protocol.
 
-Every figure is a :class:`matplotlib.figure.Figure` built without pyplot (no global
-state), styled for a one-column journal figure by default: 3.5 in wide, 8 pt STIX
-serif text and mathtext, TrueType fonts embedded in PDFs, and series that stay
-distinguishable in greyscale (each workflow has its own colour, lightness *and*
-line style; each model its own marker).
-
-Monte Carlo points are risk ratios ``R_k = risk_k / risk_1`` with error bars of one
-standard error. The denominator is the toolkit's predicted generation-1 risk when
-that prediction is exact at the simulated n (then the error bar is
-``stderr_k / risk_1``); otherwise it is the Monte Carlo ``risk_1`` itself and the
-error bar is the delta method's with the covariance of the two risks, which come
-from the same replicates (:func:`numerics.uncertainty.ratio_stderr`, the standard
-error the claims ledger uses too). The exact curve of each workflow
-(``theory.risk_ratios``, the same for every model) is drawn as a line.
+What a figure shows (exact ratios, Monte Carlo points and their error bars, from a fresh run or a
+sweep store; the real-data panels) is computed by :mod:`numerics.figure_data`; this module only
+draws it. Every figure is a :class:`matplotlib.figure.Figure` built without pyplot (no global
+state), styled for a one-column journal figure by default: 3.5 in wide, 8 pt STIX serif text and
+mathtext, TrueType fonts embedded in PDFs, and series that stay distinguishable in greyscale (each
+workflow has its own colour, lightness *and* line style; each model its own marker). It is the
+only module of the toolkit that imports matplotlib.
 """
 
 from __future__ import annotations
 
 import math
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -30,12 +22,13 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
-from theory import load_workflow, risk_ratios
+from theory.workflow import Workflow
+
+from .figure_data import is_augment_like, real_data_panels, risk_ratio_series
 
 __all__ = ["PUBLICATION_RC", "WORKFLOW_STYLES", "MODEL_MARKERS", "COLUMN_WIDTH", "FIGURE_SUFFIXES",
-           "RatioSeries", "publication_style", "new_figure", "exact_series",
-           "simulated_series", "store_series", "plot_risk_ratios", "risk_ratio_figure", "plot_real_data",
-           "save_figure", "is_augment_like"]
+           "publication_style", "new_figure", "plot_risk_ratios", "risk_ratio_figure", "plot_real_data",
+           "save_figure"]
 
 COLUMN_WIDTH = 3.5
 """One journal column, in inches."""
@@ -131,174 +124,6 @@ def new_figure(width=COLUMN_WIDTH, height=None, nrows=1, ncols=1, **subplots):
     return fig, axes
 
 
-@dataclass(frozen=True)
-class RatioSeries:
-    """Risk ratios of one workflow against generation.
-
-    ``stderr`` is None for an exact curve. ``model`` is None for the universal exact
-    curve of the workflow. ``exact_denominator`` says whether Monte Carlo ratios were
-    divided by the exact generation-1 risk (True) or by the Monte Carlo one.
-    ``bounded`` says that the standard errors are the bound over every correlation
-    of the two risks (from a store written without their covariance), not the delta
-    method's.
-    """
-
-    workflow: str
-    generation: np.ndarray
-    ratio: np.ndarray
-    stderr: np.ndarray | None = None
-    model: str | None = None
-    label: str | None = None
-    n: int | None = None
-    exact_denominator: bool = True
-    bounded: bool = False
-
-
-def exact_series(workflow, generations=None):
-    """The exact risk ratios of a workflow (a preset spelling, a file, or a Workflow).
-
-    Examples
-    --------
-    >>> s = exact_series("augment", 3)
-    >>> s.workflow, s.ratio.round(4).tolist()
-    ('augment', [1.0, 1.25, 1.3611])
-    """
-    wf = load_workflow(workflow, generations)
-    ratios = np.array([float(r) for r in risk_ratios(wf)])
-    return RatioSeries(_name(wf, workflow), np.arange(1, wf.G + 1), ratios)
-
-
-def _name(wf, spec):
-    return wf.name or (Path(spec).stem if isinstance(spec, str | Path) else "workflow")
-
-
-def _series_label(model, params, n):
-    from theory.models import model_spec
-
-    defaults = model_spec(model).defaults
-    changed = {k: v for k, v in params.items() if defaults.get(k) != v}
-    extra = ", ".join(f"{k}={v}" for k, v in changed.items())
-    return f"{model}" + (f" ({extra})" if extra else "") + ("" if n is None else f", $n={n}$")
-
-
-def simulated_series(model, workflow, n=100, generations=10, replicates=2000, seed=0, params=None,
-                     progress=None):
-    """Monte Carlo risk ratios of real model fits (``numerics.montecarlo.simulate``).
-
-    The ratio's denominator is the exact generation-1 risk when the toolkit's
-    prediction is exact at this n, else the Monte Carlo one (module docstring).
-    ``workflow`` is a preset spelling or a workflow file, as for ``pi2over6 simulate``.
-
-    Examples
-    --------
-    >>> s = simulated_series("gaussian-mean", "discard", n=10, generations=3, replicates=500, seed=1)
-    >>> s.exact_denominator, s.ratio.shape, s.label
-    (True, (3,), 'gaussian-mean, $n=10$')
-    """
-    from numerics.montecarlo import SimulationConfig, simulate
-    from numerics.uncertainty import ratio_stderr
-
-    if not isinstance(workflow, str | Path):
-        raise TypeError(f"a simulation needs a preset spelling or a workflow file, got {workflow!r}")
-    spec = str(workflow)
-    config = SimulationConfig(model, dict(params or {}), spec, n, generations, replicates).validated()
-    result = simulate(config, seed, progress=progress)
-    risk = result.metrics["risk"]
-    theory_risk = (result.theory or {}).get("risk")
-    exact = bool(result.exact) and theory_risk is not None
-    ratio, se = ratio_stderr(**risk, denominator=theory_risk[0] if exact else None)
-    wf_name = _name(load_workflow(workflow, generations), workflow)
-    return RatioSeries(wf_name, np.arange(1, len(ratio) + 1), ratio, se, model,
-                       _series_label(model, config.params, n), n, exact)
-
-
-def store_series(store, workflows=None, models=None, n=None, params=None):
-    """Risk-ratio series from a sweep store (``numerics.results.results_frame``).
-
-    Selects configurations whose workflow is in ``workflows``, model in ``models``,
-    base size equal to ``n`` and parameters containing ``params`` (each filter only
-    when given). Ratios use the Monte Carlo generation-1 risk (the store holds no
-    predictions), with the standard errors of :func:`numerics.results.ratio_frame`.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> from numerics.sweep import Sweep, run_sweep
-    >>> sweep = Sweep.from_data({"seed": 5, "replicates": 250, "chunk": 250, "generations": 3, "n": 6,
-    ...                          "workflows": ["discard"], "models": [{"name": "poisson"}]})
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "s.sqlite"
-    >>> _ = run_sweep(sweep, path, workers=1)
-    >>> [(s.workflow, s.model, s.n, float(s.ratio[0])) for s in store_series(path)]
-    [('discard', 'poisson', 6, 1.0)]
-    """
-    import json
-
-    from numerics.results import ratio_frame
-
-    frame = ratio_frame(store)
-    if frame.empty:
-        raise ValueError(f"sweep store {str(store)!r} holds no risk results yet")
-    if workflows:
-        frame = frame[frame.workflow.isin(list(workflows))]
-    if models:
-        frame = frame[frame.model.isin(list(models))]
-    if n is not None:
-        frame = frame[frame.n == n]
-    out = []
-    for (model, params_json, workflow, size, _), rows in frame.groupby(
-            ["model", "params", "workflow", "n", "generations"], sort=True):
-        stored = json.loads(params_json)
-        if params and any(str(stored.get(k)) != str(v) for k, v in params.items()):
-            continue
-        rows = rows.sort_values("generation")
-        out.append(RatioSeries(workflow, rows["generation"].to_numpy(), rows["ratio"].to_numpy(),
-                               rows["stderr"].to_numpy(), model, _series_label(model, stored, int(size)), int(size),
-                               False, bool(rows["bounded"].any())))
-    if not out:
-        wanted = ", ".join(f"{k}={v}" for k, v in (("workflows", workflows), ("models", models), ("n", n),
-                                                     ("params", params)) if v)
-        raise ValueError(f"sweep store {str(store)!r} has no risk results matching {wanted or 'anything'}")
-    return out
-
-
-def is_augment_like(workflow, generations=200):
-    """Whether a workflow's risk ratios tend to pi^2/6, as augment's do.
-
-    Uses the proved limit of the workflow family (:func:`theory.closed_form.risk_limit`)
-    when one is derived; otherwise (no closed form, or a file without a rule for later
-    generations) the float ratios up to ``generations``, extrapolated in 1/k, must lie
-    within 1e-3 of pi^2/6.
-
-    Examples
-    --------
-    >>> is_augment_like("augment"), is_augment_like("discard"), is_augment_like("subsample")
-    (True, False, False)
-    """
-    import sympy as sp
-
-    from theory.closed_form import risk_limit
-
-    try:
-        limit = risk_limit(workflow)
-    except ValueError:  # a workflow without a rule for later generations is no family
-        limit = None
-    if limit is not None:
-        return bool(sp.simplify(limit - sp.pi**2 / 6) == 0)
-    from theory import risk_ratios_float
-
-    try:
-        wf = load_workflow(workflow, generations)
-    except ValueError:
-        wf = load_workflow(workflow)
-    r = risk_ratios_float(wf)
-    K = len(r)
-    if K < 4 or not np.all(np.isfinite(r)):
-        return False
-    # R_k = L - c/k + O(1/k^2): two-point extrapolation from k = K/2 and K
-    estimate = 2 * r[-1] - r[K // 2 - 1]
-    return bool(abs(estimate - math.pi**2 / 6) < 1e-3)
-
-
 def _log_axis(ax):
     """A logarithmic y axis labelled 1, 2, 5, 10, ... in plain numbers."""
     ax.set_yscale("log")
@@ -312,7 +137,7 @@ def plot_risk_ratios(series, ax=None, log=False, asymptote=None, legend=True, do
 
     Parameters
     ----------
-    series : list of RatioSeries
+    series : list of numerics.figure_data.RatioSeries
         Exact series (``stderr`` None) and Monte Carlo series, in any order.
         Colours and line styles follow the workflows, markers the models.
     ax : matplotlib Axes, optional
@@ -335,6 +160,7 @@ def plot_risk_ratios(series, ax=None, log=False, asymptote=None, legend=True, do
 
     Examples
     --------
+    >>> from numerics.figure_data import exact_series
     >>> with publication_style():
     ...     fig = plot_risk_ratios([exact_series("augment", 5), exact_series("discard", 5)],
     ...                            asymptote=math.pi**2 / 6)
@@ -391,9 +217,12 @@ def risk_ratio_figure(workflows, models=(), params=None, n=100, replicates=2000,
                       log=False, store=None, width=COLUMN_WIDTH, progress=None):
     """The figure of ``pi2over6 plot``: exact curves, Monte Carlo points, the pi^2/6 asymptote.
 
+    The series are :func:`numerics.figure_data.risk_ratio_series`'s; the asymptote is
+    drawn when a workflow tends to pi^2/6 (:func:`~numerics.figure_data.is_augment_like`).
+
     Parameters
     ----------
-    workflows : list of str or Workflow
+    workflows : theory.WorkflowLike or list of them
     models : list of str
         Models to simulate (``numerics.montecarlo.simulate``), or to select from
         ``store``. None or empty: exact curves only (without a store).
@@ -404,6 +233,10 @@ def risk_ratio_figure(workflows, models=(), params=None, n=100, replicates=2000,
     log : bool
     store : path, optional
         A sweep store to draw Monte Carlo points from instead of simulating.
+    width : float
+        Inches.
+    progress : bool, optional
+        A progress bar while simulating (default: when standard error is a terminal).
 
     Returns
     -------
@@ -415,33 +248,10 @@ def risk_ratio_figure(workflows, models=(), params=None, n=100, replicates=2000,
     >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     ['discard', 'augment', '$\\\\pi^2/6$']
     """
-    if isinstance(workflows, str):
+    series = risk_ratio_series(workflows, models, params, n, replicates, seed, generations, store, progress)
+    if isinstance(workflows, str | Path | Workflow):
         workflows = [workflows]
-    if not workflows:
-        raise ValueError("give at least one workflow")
-    models = list(models or [])
     with publication_style():
-        series = []
-        if store is not None:
-            selected = [_name(load_workflow(w, generations), w) for w in workflows]
-            points = store_series(store, selected, models, n, params)
-            horizon = max(int(s.generation.max()) for s in points)
-            names = []
-            for p in points:
-                if p.workflow not in names:
-                    names.append(p.workflow)
-            for w in workflows:
-                name = _name(load_workflow(w, generations), w)
-                if name in names:
-                    series.append(exact_series(w, horizon))
-            series += points
-        else:
-            for w in workflows:
-                series.append(exact_series(w, generations))
-            for model in models:
-                for w in workflows:
-                    series.append(simulated_series(model, w, n, generations, replicates, seed, params,
-                                                   progress))
         augment_like = any(is_augment_like(w) for w in workflows)
         entries = len({s.workflow for s in series}) + len({s.label for s in series if s.stderr is not None})
         entries += augment_like
@@ -451,11 +261,6 @@ def risk_ratio_figure(workflows, models=(), params=None, n=100, replicates=2000,
         fig, ax = new_figure(width, height)
         plot_risk_ratios(series, ax, log=log, asymptote=math.pi**2 / 6 if augment_like else None)
     return fig
-
-
-def _quantile_band(values, axis=0):
-    q = np.quantile(values, [0.25, 0.5, 0.75], axis=axis, method="inverted_cdf")
-    return q[0], q[1], q[2]
 
 
 def plot_real_data(result, width=2 * COLUMN_WIDTH, height=None):
@@ -468,6 +273,13 @@ def plot_real_data(result, width=2 * COLUMN_WIDTH, height=None):
     ``(b_k - b_1)' F_1 (b_k - b_1)/p``: mean and one standard error over replicates,
     drawn while every chain is finite, with the sequential Gaussian process's
     prediction as dots. The share of fits whose labels were separable (no MLE).
+    The data are :func:`numerics.figure_data.real_data_panels`'.
+
+    Parameters
+    ----------
+    result : numerics.real_data.RealDataResult
+    width, height : float, optional
+        Inches (the height defaults to 0.62 of the width).
 
     Returns
     -------
@@ -483,31 +295,25 @@ def plot_real_data(result, width=2 * COLUMN_WIDTH, height=None):
     with publication_style():
         fig, axes = new_figure(width, height if height is not None else 0.62 * width, 2, 2, sharex=True)
         (ax_loss, ax_acc), (ax_drift, ax_sep) = axes
-        gens = np.arange(1, result.generations + 1)
         handles = []
-        for i, wf in enumerate(result.workflows):
+        for i, panel in enumerate(real_data_panels(result)):
             style = WORKFLOW_STYLES[i % len(WORKFLOW_STYLES)]
             line = {"color": style["color"], "linestyle": style["linestyle"]}
-            m = result.metrics[wf]
-            for ax, key in ((ax_loss, "test_logloss"), (ax_acc, "test_accuracy")):
-                lo, mid, hi = _quantile_band(m[key])
+            gens = panel.generation
+            for ax, (lo, mid, hi) in ((ax_loss, panel.logloss), (ax_acc, panel.accuracy)):
                 shown = np.isfinite(mid)
                 ax.plot(gens[shown], mid[shown], **line)
                 band = np.isfinite(lo) & np.isfinite(hi)
                 ax.fill_between(gens[band], lo[band], hi[band], color=style["color"], alpha=0.15, linewidth=0)
-            drift = m["drift"]
-            finite = np.all(np.isfinite(drift), axis=0)
-            if finite.any():
-                mean = drift[:, finite].mean(axis=0)
-                R = drift.shape[0]
-                se = drift[:, finite].std(axis=0, ddof=1) / np.sqrt(R) if R > 1 else 0 * mean
-                ax_drift.plot(gens[finite], mean, **line)
-                ax_drift.fill_between(gens[finite], mean - se, mean + se, color=style["color"], alpha=0.2,
-                                      linewidth=0)
-                ax_drift.plot(gens, result.theory[wf], color=style["color"], linestyle="none", marker=".",
+            if panel.drift_generation.size:
+                mean, se = panel.drift_mean, panel.drift_stderr
+                ax_drift.plot(panel.drift_generation, mean, **line)
+                ax_drift.fill_between(panel.drift_generation, mean - se, mean + se, color=style["color"],
+                                      alpha=0.2, linewidth=0)
+                ax_drift.plot(gens, panel.drift_theory, color=style["color"], linestyle="none", marker=".",
                               markersize=2.5)
-            ax_sep.plot(gens, m["separated"].mean(axis=0), **line)
-            handles.append(Line2D([], [], label=wf, **line))
+            ax_sep.plot(gens, panel.separated, **line)
+            handles.append(Line2D([], [], label=panel.workflow, **line))
         handles.append(Line2D([], [], color="0.3", linestyle="none", marker=".", label="process (drift)"))
         ax_loss.set_ylabel("test log-loss")
         _log_axis(ax_loss)

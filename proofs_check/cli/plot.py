@@ -19,10 +19,10 @@ def register(subparsers):
         description="Draw the exact risk ratios R_k = risk_k / risk_1 of each workflow and, for each "
                     "--model, Monte Carlo ratios of real fits with one-standard-error bars. The ratio's "
                     "denominator is the exact generation-1 risk when the toolkit's prediction is exact at "
-                    "this n, otherwise the Monte Carlo one (error bars then by the delta method, leaving out "
-                    "the non-negative covariance: conservative). With --store the points come from a sweep "
-                    "store (Monte Carlo denominator). The pi^2/6 asymptote is marked when a workflow tends "
-                    "to it.")
+                    "this n, otherwise the Monte Carlo one (error bars then by the delta method with the "
+                    "covariance of the two risks, which come from the same replicates). With --store the points "
+                    "come from a sweep store (Monte Carlo denominator). The pi^2/6 asymptote is marked when a "
+                    "workflow tends to it.")
     parser.add_argument("workflows", nargs="+", metavar="WORKFLOW",
                         help="a preset (discard, augment, subsample, window:W, mix:L, weighted:W[:M]) or a "
                              ".json/.toml workflow file")
@@ -43,9 +43,6 @@ def register(subparsers):
                         help="draw the Monte Carlo points from this sweep store instead of simulating")
     parser.add_argument("--out", required=True, metavar="FILE.png|FILE.pdf", help="the figure file to write")
     parser.set_defaults(run=run)
-
-
-
 
 
 def run(args):

@@ -1,4 +1,4 @@
-"""Figures: the ratio rule, what is drawn, the files written, and greyscale-safe styles."""
+"""Figures: what is drawn, the files written, and greyscale-safe styles."""
 
 import math
 
@@ -7,37 +7,21 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_rgb
 
+from numerics.figure_data import RatioSeries, exact_series, simulated_series, store_series
 from numerics.plots import (
     MODEL_MARKERS,
     PUBLICATION_RC,
     WORKFLOW_STYLES,
-    RatioSeries,
-    exact_series,
-    is_augment_like,
     new_figure,
     plot_real_data,
     plot_risk_ratios,
     publication_style,
     risk_ratio_figure,
     save_figure,
-    simulated_series,
-    store_series,
 )
 from theory import preset, risk_ratios
 
 from ..statistics import assert_within
-
-
-def test_exact_series_is_the_exact_ratio():
-    s = exact_series("window:2", 6)
-    assert s.ratio.tolist() == [float(r) for r in risk_ratios(preset("window:2", 6))]
-    assert s.generation.tolist() == [1, 2, 3, 4, 5, 6] and s.stderr is None and s.workflow == "window:2"
-
-
-def test_augment_like_workflows_are_those_tending_to_pi2_over_6():
-    assert is_augment_like("augment")
-    for name in ("discard", "mix:1", "subsample", "window:3", "weighted:0.618"):
-        assert not is_augment_like(name), name
 
 
 def test_plot_draws_exact_curves_points_asymptote_and_legend():
