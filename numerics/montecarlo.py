@@ -609,7 +609,7 @@ class SimulationResult:
     config : SimulationConfig
     seed : int
     metrics : dict
-        As :func:`aggregate`: ``{name: {"mean": [G], "stderr": [G]}}``.
+        As :func:`aggregate`: ``{name: {"mean": [G], "stderr": [G], "covariance": [G]}}``.
     theory : dict
         ``{name: [G floats] or None}``, the prediction of :func:`theory.predictions.predict`
         for the simulated workflow (``workflow.at_sample_size(n)``).
