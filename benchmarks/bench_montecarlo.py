@@ -34,11 +34,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from numerics.block_sums import aggregate  # noqa: E402
 from numerics.models.random import BlockRandom  # noqa: E402
 from numerics.montecarlo import (  # noqa: E402
     BLOCK,
     SimulationConfig,
-    aggregate,
     block_seed,
     prepare,
     run_replicates,

@@ -1,14 +1,13 @@
 """Numerics: high-precision evaluation with error bounds, samplers and vectorised
 estimators, Monte Carlo of real model fits, the Gaussian-process simulator, sweeps, plots."""
 
+from .block_sums import BlockSums, aggregate
 from .gp_simulator import GPResult, simulate_gp
 from .models import NUMERIC_MODELS, BlockRandom, FitStatus, NumericModel, logistic_mle, numeric_model
 from .montecarlo import (
     BLOCK,
-    BlockSums,
     SimulationConfig,
     SimulationResult,
-    aggregate,
     block_seed,
     prepare,
     run_replicates,

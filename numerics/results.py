@@ -1,7 +1,7 @@
 """A sweep's results as one tidy table, aggregated from the blocks in its store.
 
 Every configuration's stored blocks are combined with the engine's exactly rounded
-:func:`numerics.montecarlo.aggregate`, so the table depends only on which blocks are stored, not on
+:func:`numerics.block_sums.aggregate`, so the table depends only on which blocks are stored, not on
 how many workers computed them, in what order, or across how many interrupted runs. A sweep still
 running (or stopped) gives the results of the blocks finished so far; the ``replicates`` column says
 how many replicates each row rests on.
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .montecarlo import BlockSums, aggregate
+from .block_sums import BlockSums, aggregate
 from .store import StoreError, SweepStore
 
 __all__ = ["COLUMNS", "RATIO_COLUMNS", "results_frame", "ratio_frame"]

@@ -8,7 +8,7 @@ look at a sweep while it runs. It holds
 - ``configurations``: one row per configuration of the grid, with its stream id;
 - ``cells``: one row per finished cell (a configuration and a contiguous range of random-number
   blocks), keyed by ``(config_id, first_block)`` and holding the blocks' exact sums as JSON
-  (:meth:`numerics.montecarlo.BlockSums.to_dict`). Sums carry the cross moments with generation 1
+  (:meth:`numerics.block_sums.BlockSums.to_dict`). Sums carry the cross moments with generation 1
   that ratio standard errors need; cells written before they were kept lack them and are read all
   the same (their ratios then get the conservative bound, :func:`numerics.results.ratio_frame`);
 - ``runs``: who ran the sweep, when, with what.

@@ -15,7 +15,7 @@ Risk ratios ``R_k = mean_k / mean_1`` divide two Monte Carlo means computed from
 the same replicates, so their errors are correlated (strongly, when the workflow
 keeps the real data). :func:`ratio_stderr` gives the delta-method standard error
 with that covariance, which the engine estimates from the cross moments it keeps
-(:func:`numerics.montecarlo.aggregate`); figures, the claims ledger and sweep
+(:func:`numerics.block_sums.aggregate`); figures, the claims ledger and sweep
 results all use it. Without the covariance it falls back on the bound that holds
 for any correlation.
 """
@@ -145,7 +145,7 @@ def ratio_stderr(mean, stderr, covariance=None, *, denominator=None):
         missing value, giving NaN).
     covariance : sequence of float, optional
         Per generation, ``Cov(mean_k, mean_1)``: the ``covariance`` entry of
-        :func:`numerics.montecarlo.aggregate` (``covariance[0] = stderr[0]**2``).
+        :func:`numerics.block_sums.aggregate` (``covariance[0] = stderr[0]**2``).
     denominator : float, optional
         An exact generation-1 value to divide by instead of ``mean_1``: then
         ``R_k = mean_k / denominator`` with standard error ``se_k / denominator``.

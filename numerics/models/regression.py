@@ -485,14 +485,14 @@ def logistic_mle(X, a, b, *, start=None, Xt=None, tol=1e-10, max_iter=100, eta_m
             bet, eta, ll, p = new, new_eta, new_ll, new_p
             moved = np.abs(t[:, None] * step).max(axis=1)
             converged = moved <= tol * (1.0 + np.abs(bet).max(axis=1))
-            if certify:
-                diverged = separable[ids] & _certified(eta, sign[ids], rows[ids])
-            else:
-                diverged = np.abs(eta).max(axis=1) > eta_max
-            done = live & (singular | converged | diverged)
+            if certify:   # proved: this iterate separates the labels
+                separated = separable[ids] & _certified(eta, sign[ids], rows[ids])
+            else:         # judged: fitted probabilities within exp(-eta_max) of 0 or 1
+                separated = np.abs(eta).max(axis=1) > eta_max
+            done = live & (singular | converged | separated)
             if done.any():
                 code = np.where(singular, FitStatus.SINGULAR,
-                                np.where(diverged, FitStatus.SEPARATED, FitStatus.CONVERGED))
+                                np.where(separated, FitStatus.SEPARATED, FitStatus.CONVERGED))
                 beta[ids[done]] = bet[done]
                 status[ids[done]] = code[done]
                 iterations[ids[done]] = it

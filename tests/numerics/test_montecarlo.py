@@ -17,12 +17,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from numerics.block_sums import BlockSums, aggregate
 from numerics.models.random import BlockRandom
 from numerics.montecarlo import (
     BLOCK,
-    BlockSums,
     SimulationConfig,
-    aggregate,
     block_seed,
     prepare,
     run_replicates,

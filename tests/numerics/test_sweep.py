@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import numerics.sweep as sweep_module
-from numerics.montecarlo import BLOCK, SimulationConfig, aggregate, simulate_blocks
+from numerics.block_sums import aggregate
+from numerics.montecarlo import BLOCK, SimulationConfig, simulate_blocks
 from numerics.results import COLUMNS, RATIO_COLUMNS, ratio_frame, results_frame
 from numerics.store import StoreError, SweepStore
 from numerics.sweep import Cell, Sweep, SweepError, compute_cell, configuration_stream, load_sweep, run_sweep

@@ -4,7 +4,8 @@ spread of the ratio over independent Monte Carlo runs."""
 import numpy as np
 import pytest
 
-from numerics.montecarlo import BLOCK, SimulationConfig, aggregate, simulate_blocks
+from numerics.block_sums import aggregate
+from numerics.montecarlo import BLOCK, SimulationConfig, simulate_blocks
 from numerics.uncertainty import agreement, ratio_stderr
 
 
