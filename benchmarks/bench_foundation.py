@@ -68,13 +68,13 @@ def naive_exact_ratios(workflow):
     from theory import linear_form
 
     lf = linear_form(workflow)
-    rows = [defaultdict(Fraction) for _ in range(lf.generations)]
+    rows = [defaultdict(Fraction) for _ in range(lf.G)]
     feedback = defaultdict(list)
     for k, j, w in lf.feedback:
         feedback[k].append((j, w))
     for k, p, w in lf.direct:
         rows[k][p] += w
-    for k in range(lf.generations):
+    for k in range(lf.G):
         for j, w in feedback[k]:
             for p, m in rows[j].items():
                 rows[k][p] += w * m
@@ -97,7 +97,7 @@ def numpy_loop_ratios(workflow):
     lf = linear_form(workflow)
     omega, direct, variances = lf.float_matrices()
     loadings = np.zeros_like(direct)
-    for k in range(lf.generations):
+    for k in range(lf.G):
         row = direct[k].copy()
         for j in np.flatnonzero(omega[k, :k]):
             row += omega[k, j] * loadings[j]

@@ -37,6 +37,7 @@ from mpmath import mp
 
 from theory.closed_form import closed_form, family_terms, inside_unit_disk, partial_fractions
 from theory.process import risk_ratios
+from theory.rationals import as_fraction
 
 __all__ = ["Estimate", "ratios_mp", "limit_estimate", "ROUTES", "MAX_DPS"]
 
@@ -92,7 +93,7 @@ def _check_dps(dps):
 
 
 def _mpf(x):
-    x = Fraction(x)
+    x = as_fraction(x)
     return mpmath.mpf(x.numerator) / x.denominator
 
 
@@ -185,7 +186,7 @@ def _symbolic(family, cf, dps):
     if limit in (sp.oo, -sp.oo):
         return _estimate(mpmath.inf if limit == sp.oo else -mpmath.inf, 0, True, method, dps), None
     if limit.is_Rational:
-        return _from_rational(Fraction(int(limit.p), int(limit.q)), dps, method), None
+        return _from_rational(as_fraction(limit), dps, method), None
     digits = dps + GUARD
     text = str(sp.N(limit, digits + 5))
     with mp.workdps(digits):
@@ -227,7 +228,7 @@ def _euler_maclaurin(cf, r, dps):
     poly, parts = split
     if poly != 0 or not parts:
         return None, "the increment has a polynomial part, so the sum diverges"
-    parts = [(Fraction(str(c)), Fraction(str(b)), p) for c, b, p in parts]
+    parts = [(as_fraction(c), as_fraction(b), p) for c, b, p in parts]
     simple = [(c, b) for c, b, p in parts if p == 1]
     parts = [part for part in parts if part[2] >= 2]
     # Simple poles must telescope: within each class of b modulo 1 the residues sum to 0.

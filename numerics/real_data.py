@@ -43,6 +43,7 @@ import numpy as np
 from scipy.special import expit
 
 from theory import linear_form, load_workflow
+from theory.rationals import as_fraction
 
 from .models.regression import FitStatus, LogisticFit, logistic_mle
 
@@ -248,12 +249,12 @@ def drift_prediction(workflow, generations=None):
     lower, direct = lf.exact_matrices()
     loadings = lower.solve(direct)
     out = []
-    for k in range(lf.generations):
+    for k in range(lf.G):
         total = Fraction(0)
         for j, name in enumerate(lf.primitives):
             if name != "Z[R0]":
                 m = loadings[k, j]
-                total += Fraction(int(m.p), int(m.q)) ** 2 * lf.variances[j]
+                total += as_fraction(m) ** 2 * lf.variances[j]
         out.append(total)
     return out
 

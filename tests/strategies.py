@@ -4,11 +4,9 @@ from fractions import Fraction
 
 from hypothesis import strategies as st
 
+from theory.rationals import rational_to_data
+
 SIZES = st.sampled_from([Fraction(1), Fraction(1, 2), Fraction(2), Fraction(3, 2), Fraction(1, 3), Fraction(3)])
-
-
-def _spell(x):
-    return x.numerator if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
 
 
 @st.composite
@@ -26,7 +24,7 @@ def workflow_data(draw, max_generations=6, subsample=True, weights=True):
     for k in range(1, G + 1):
         gen = {}
         if k > 1 and draw(st.booleans()):
-            gen["new_real"] = _spell(draw(SIZES))
+            gen["new_real"] = rational_to_data(draw(SIZES))
             available[f"R{k}"] = Fraction(gen["new_real"])
         names = sorted(available)
         chosen = draw(st.lists(st.sampled_from(names), min_size=1, max_size=min(4, len(names)), unique=True))
@@ -38,17 +36,17 @@ def workflow_data(draw, max_generations=6, subsample=True, weights=True):
                 count = size * draw(st.sampled_from([Fraction(1, 2), Fraction(1, 3), Fraction(2, 3)]))
             else:
                 count = size
-            entry = {"batch": name, "count": _spell(count)}
+            entry = {"batch": name, "count": rational_to_data(count)}
             if weighted:
-                entry["weight"] = _spell(draw(st.sampled_from([Fraction(1), Fraction(1, 2), Fraction(2)])))
+                entry["weight"] = rational_to_data(draw(st.sampled_from([Fraction(1), Fraction(1, 2), Fraction(2)])))
             fit.append(entry)
         gen["fit"] = fit
         if draw(st.integers(0, 9)) < 8:
-            gen["emit"] = _spell(draw(SIZES))
+            gen["emit"] = rational_to_data(draw(SIZES))
             emitted = Fraction(gen["emit"])
         else:
             emitted = None
         gens.append(gen)
         if emitted is not None:
             available[f"S{k}"] = emitted
-    return {"real": _spell(real), "generations": gens}
+    return {"real": rational_to_data(real), "generations": gens}

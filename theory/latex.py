@@ -16,6 +16,7 @@ import sympy as sp
 
 from .closed_form import R, closed_form, k
 from .process import risk_ratios
+from .rationals import as_sympy
 from .workflow import Workflow
 
 __all__ = ["latex_pieces", "latex_snippet", "ratio_table", "display_form", "default_workflow"]
@@ -66,7 +67,7 @@ def ratio_table(workflow, digits=6):
     rows = [r"\begin{tabular}{rlll}", r"\toprule",
             r"$k$ & $R_k$ & $R_k$ (decimal) & $\mathrm{ARE}_k = 1/R_k$ \\", r"\midrule"]
     for n, r in enumerate(risk_ratios(workflow), start=1):
-        exact = sp.Rational(r.numerator, r.denominator)
+        exact = as_sympy(r)
         rows.append(f"{n} & ${_latex(exact)}$ & {float(r):.{digits}f} & {float(1 / r):.{digits}f} \\\\")
     rows += [r"\bottomrule", r"\end{tabular}"]
     return "\n".join(rows)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
-from .rationals import to_rational
+from .rationals import format_rational, to_rational
 from .workflow import FitEntry, Generation, Workflow, WorkflowError
 
 __all__ = ["PRESETS", "WorkflowLike", "preset", "load_workflow", "is_preset_spec"]
@@ -93,7 +93,7 @@ def mix(L, G):
     L = to_rational(L, "mix ratio L")
     if L <= 0:
         raise WorkflowError(f"mix ratio L must be positive, got {L}")
-    return _build(f"mix:{_spell(L)}", G,
+    return _build(f"mix:{format_rational(L)}", G,
                   lambda k: [FitEntry("R0", ONE)] + ([FitEntry(f"S{k - 1}", L)] if k > 1 else []), emit=L)
 
 
@@ -107,25 +107,17 @@ def weighted(W, G, M=ONE):
     """
     W, M = to_rational(W, "real share W"), to_rational(M, "synthetic size M")
     if not 0 <= W <= 1:
-        raise WorkflowError(f"real share W must lie in [0, 1], got {_spell(W)}")
+        raise WorkflowError(f"real share W must lie in [0, 1], got {format_rational(W)}")
     if M <= 0:
-        raise WorkflowError(f"synthetic size M must be positive, got {_spell(M)}")
+        raise WorkflowError(f"synthetic size M must be positive, got {format_rational(M)}")
 
     def fit(k):
         if k == 1:
             return [FitEntry("R0", ONE)]
         return [FitEntry(f"R{k}", ONE, W), FitEntry(f"S{k - 1}", M, 1 - W)]
 
-    name = f"weighted:{_spell(W)}" + ("" if M == 1 else f":{_spell(M)}")
+    name = f"weighted:{format_rational(W)}" + ("" if M == 1 else f":{format_rational(M)}")
     return _build(name, G, fit, emit=M, new_real_of=lambda k: ONE if k > 1 else None)
-
-
-def _spell(x):
-    x = Fraction(x)
-    if x.denominator == 1:
-        return str(x.numerator)
-    decimal = float(x)
-    return repr(decimal) if Fraction(repr(decimal)) == x else f"{x.numerator}/{x.denominator}"
 
 
 PRESETS = {

@@ -16,7 +16,12 @@ other generation (so a generation's subsample terms merge into one). Hence
     H = Omega H + E z,   so   H = (I - Omega)^{-1} E z,   Cov H = M D M^T,
 
 with M = (I - Omega)^{-1} E and D the primitives' variances. Nothing here knows
-about presets: every workflow goes through the same construction. The exact path
+about presets: every workflow goes through the same construction.
+
+Every public function takes a workflow as :data:`theory.presets.WorkflowLike` (a
+:class:`~theory.workflow.Workflow`, a preset spelling such as ``"window:3"`` or a
+``.json``/``.toml`` path) and an optional number of generations ``G``, normalised
+once by :func:`theory.presets.load_workflow`. The exact path
 runs over FLINT rationals (forward substitution for sparse feedback, a dense
 solve otherwise); the float64 path uses LAPACK on the same system.
 """
@@ -29,7 +34,8 @@ from fractions import Fraction
 import flint
 import numpy as np
 
-from .workflow import Workflow
+from .presets import WorkflowLike, load_workflow
+from .rationals import as_fmpq, as_fraction
 
 # Forward substitution beats a dense triangular solve while Omega has at most this many
 # non-zero entries per generation (measured in benchmarks/bench_foundation.py).
@@ -45,8 +51,8 @@ class LinearForm:
 
     Attributes
     ----------
-    generations : int
-        G, the length of H.
+    G : int
+        The number of generations, the length of H.
     feedback : list of (k, j, share)
         Omega's non-zero entries: generation k (0-based) fits a batch emitted by generation j.
     direct : list of (k, p, share)
@@ -59,7 +65,7 @@ class LinearForm:
         entries' parts are independent, so their weighted sum is one Gaussian).
     """
 
-    generations: int
+    G: int
     feedback: list
     direct: list
     variances: list
@@ -67,20 +73,20 @@ class LinearForm:
 
     def exact_matrices(self):
         """(I - Omega, E, D) as FLINT rational matrices."""
-        G, P = self.generations, len(self.variances)
+        G, P = self.G, len(self.variances)
         lower = flint.fmpq_mat(G, G)
         for k in range(G):
             lower[k, k] = 1
         for k, j, w in self.feedback:
-            lower[k, j] -= _q(w)
+            lower[k, j] -= as_fmpq(w)
         direct = flint.fmpq_mat(G, P)
         for k, p, w in self.direct:
-            direct[k, p] += _q(w)
+            direct[k, p] += as_fmpq(w)
         return lower, direct
 
     def float_matrices(self):
         """(Omega, E, d) as float64 arrays."""
-        G, P = self.generations, len(self.variances)
+        G, P = self.G, len(self.variances)
         omega, direct = np.zeros((G, G)), np.zeros((G, P))
         for matrix, entries in ((omega, self.feedback), (direct, self.direct)):
             if entries:
@@ -93,8 +99,8 @@ class LinearForm:
         from scipy.linalg import solve_triangular
 
         omega, direct, _ = self.float_matrices()
-        if len(self.feedback) > SPARSE_FEEDBACK * self.generations:
-            return solve_triangular(np.eye(self.generations) - omega, direct, lower=True, unit_diagonal=True)
+        if len(self.feedback) > SPARSE_FEEDBACK * self.G:
+            return solve_triangular(np.eye(self.G) - omega, direct, lower=True, unit_diagonal=True)
         for k, j in dict.fromkeys((k, j) for k, j, _ in self.feedback):  # in order, j < k: row j is final
             direct[k] += omega[k, j] * direct[j]
         return direct
@@ -106,21 +112,28 @@ def _floats(values):
     return np.array([cache[id(v)] if id(v) in cache else cache.setdefault(id(v), float(v)) for v in values])
 
 
-def _q(x):
-    x = Fraction(x)
-    return flint.fmpq(x.numerator, x.denominator)
-
-
-def linear_form(workflow: Workflow) -> LinearForm:
+def linear_form(workflow: WorkflowLike, G=None) -> LinearForm:
     """The linear-Gaussian system that a workflow's fits define.
+
+    Parameters
+    ----------
+    workflow : Workflow, preset spelling or path
+        The workflow (:data:`theory.presets.WorkflowLike`).
+    G : int, optional
+        The number of generations; by default as :func:`theory.presets.load_workflow`
+        (10 for a preset, as listed in a file, the workflow's own for a Workflow).
+
+    Returns
+    -------
+    LinearForm
 
     Examples
     --------
-    >>> from theory.presets import preset
-    >>> lf = linear_form(preset("discard", 2))
+    >>> lf = linear_form("discard", 2)
     >>> lf.feedback, lf.primitives, lf.variances
     ([(1, 0, Fraction(1, 1))], ['Z[R0]', 'Z[S1]'], [Fraction(1, 1), Fraction(1, 1)])
     """
+    workflow = load_workflow(workflow, G)
     index, names, noise = {}, [], []
     feedback, direct = [], []
     for k, fit in enumerate(workflow.shares()):
@@ -145,27 +158,34 @@ def linear_form(workflow: Workflow) -> LinearForm:
     return LinearForm(workflow.G, feedback, direct, noise, names)
 
 
-def covariance(workflow: Workflow):
-    """The exact covariance of (H_1, ..., H_G) in units of V/n, as a G x G list of Fractions.
+def covariance(workflow: WorkflowLike, G=None):
+    """The exact covariance of (H_1, ..., H_G) in units of V/n.
+
+    Parameters
+    ----------
+    workflow : Workflow, preset spelling or path
+        The workflow (:data:`theory.presets.WorkflowLike`).
+    G : int, optional
+        The number of generations (default as :func:`theory.presets.load_workflow`).
+
+    Returns
+    -------
+    list of list of Fraction
+        G x G.
 
     Examples
     --------
-    >>> from theory.presets import preset
-    >>> covariance(preset("augment", 2))
+    >>> covariance("augment", 2)
     [[Fraction(1, 1), Fraction(1, 1)], [Fraction(1, 1), Fraction(5, 4)]]
     """
-    lf = linear_form(workflow)
-    G, P = lf.generations, len(lf.variances)
+    lf = linear_form(workflow, G)
+    G, P = lf.G, len(lf.variances)
     rows = exact_loadings(lf)
-    d = [_q(v) for v in lf.variances]
+    d = [as_fmpq(v) for v in lf.variances]
     loadings = flint.fmpq_mat(G, P, [m for row in rows for m in row])
     scaled = flint.fmpq_mat(G, P, [m * v for row in rows for m, v in zip(row, d, strict=True)])
     cov = scaled * loadings.transpose()
-    return [[_fraction(cov[i, j]) for j in range(lf.generations)] for i in range(lf.generations)]
-
-
-def _fraction(q):
-    return Fraction(int(q.p), int(q.q))
+    return [[as_fraction(cov[i, j]) for j in range(lf.G)] for i in range(lf.G)]
 
 
 def exact_loadings(lf: LinearForm, method="auto"):
@@ -184,7 +204,7 @@ def exact_loadings(lf: LinearForm, method="auto"):
     >>> exact_loadings(lf, "substitution") == exact_loadings(lf, "solve")
     True
     """
-    G, P = lf.generations, len(lf.variances)
+    G, P = lf.G, len(lf.variances)
     if method == "auto":
         method = "substitution" if len(lf.feedback) <= SPARSE_FEEDBACK * G else "solve"
     if method == "solve":
@@ -195,88 +215,139 @@ def exact_loadings(lf: LinearForm, method="auto"):
         raise ValueError(f"method must be 'auto', 'substitution' or 'solve', got {method!r}")
     rows = [[flint.fmpq(0)] * P for _ in range(G)]
     for k, p, w in lf.direct:
-        rows[k][p] += _q(w)
+        rows[k][p] += as_fmpq(w)
     for k, j, w in lf.feedback:  # listed generation by generation, and j < k: row j is final
-        w, source = _q(w), rows[j]
+        w, source = as_fmpq(w), rows[j]
         rows[k] = [a + w * b if b else a for a, b in zip(rows[k], source, strict=True)]
     return rows
 
 
-def variances(workflow: Workflow):
+def variances(workflow: WorkflowLike, G=None):
     """Var H_k for k = 1..G in units of V/n, exact (the diagonal of :func:`covariance`, computed alone).
+
+    Parameters
+    ----------
+    workflow : Workflow, preset spelling or path
+        The workflow (:data:`theory.presets.WorkflowLike`).
+    G : int, optional
+        The number of generations (default as :func:`theory.presets.load_workflow`).
+
+    Returns
+    -------
+    list of Fraction
 
     Examples
     --------
-    >>> from theory.presets import preset
-    >>> [str(v) for v in variances(preset("mix:1", 3))]
+    >>> [str(v) for v in variances("mix:1", 3)]
     ['1', '5/4', '21/16']
     """
-    lf = linear_form(workflow)
-    d = [_q(v) for v in lf.variances]
+    lf = linear_form(workflow, G)
+    d = [as_fmpq(v) for v in lf.variances]
     out = []
     for row in exact_loadings(lf):
         total = flint.fmpq(0)
         for m, v in zip(row, d, strict=True):
             if m:
                 total += m * m * v
-        out.append(_fraction(total))
+        out.append(as_fraction(total))
     return out
 
 
-def risk_ratios(workflow: Workflow):
+def risk_ratios(workflow: WorkflowLike, G=None):
     """R_k = Var H_k / Var H_1 for k = 1..G, exact.
 
     The ratio is the same for every regular model, loss matrix and asymptotically
     linear estimator: V cancels.
 
+    Parameters
+    ----------
+    workflow : Workflow, preset spelling or path
+        The workflow (:data:`theory.presets.WorkflowLike`).
+    G : int, optional
+        The number of generations (default as :func:`theory.presets.load_workflow`).
+
+    Returns
+    -------
+    list of Fraction
+
     Examples
     --------
-    >>> from theory.presets import preset
-    >>> [str(r) for r in risk_ratios(preset("augment", 4))]
+    >>> [str(r) for r in risk_ratios("augment", 4)]
     ['1', '5/4', '49/36', '205/144']
+    >>> from theory.presets import preset
     >>> [str(r) for r in risk_ratios(preset("discard", 4))]
     ['1', '2', '3', '4']
     """
-    var = variances(workflow)
+    var = variances(workflow, G)
     return [v / var[0] for v in var]
 
 
-def efficiencies(workflow: Workflow):
+def efficiencies(workflow: WorkflowLike, G=None):
     """ARE_k = 1 / R_k, exact.
 
+    Parameters
+    ----------
+    workflow : Workflow, preset spelling or path
+        The workflow (:data:`theory.presets.WorkflowLike`).
+    G : int, optional
+        The number of generations (default as :func:`theory.presets.load_workflow`).
+
+    Returns
+    -------
+    list of Fraction
+
     Examples
     --------
-    >>> from theory.presets import preset
-    >>> [str(a) for a in efficiencies(preset("discard", 3))]
+    >>> [str(a) for a in efficiencies("discard", 3)]
     ['1', '1/2', '1/3']
     """
-    return [1 / r for r in risk_ratios(workflow)]
+    return [1 / r for r in risk_ratios(workflow, G)]
 
 
-def covariance_float(workflow: Workflow) -> np.ndarray:
+def covariance_float(workflow: WorkflowLike, G=None) -> np.ndarray:
     """The covariance of (H_1, ..., H_G) in float64, for long horizons.
+
+    Parameters
+    ----------
+    workflow : Workflow, preset spelling or path
+        The workflow (:data:`theory.presets.WorkflowLike`).
+    G : int, optional
+        The number of generations (default as :func:`theory.presets.load_workflow`).
+
+    Returns
+    -------
+    ndarray, shape (G, G)
 
     Examples
     --------
-    >>> from theory.presets import preset
-    >>> covariance_float(preset("augment", 2)).tolist()
+    >>> covariance_float("augment", 2).tolist()
     [[1.0, 1.0], [1.0, 1.25]]
     """
-    lf = linear_form(workflow)
+    lf = linear_form(workflow, G)
     loadings = lf.loadings_float()
     return (loadings * np.array(lf.variances, dtype=float)) @ loadings.T
 
 
-def risk_ratios_float(workflow: Workflow) -> np.ndarray:
+def risk_ratios_float(workflow: WorkflowLike, G=None) -> np.ndarray:
     """R_k in float64, computed from the diagonal alone (O(G P) after the solve).
+
+    Parameters
+    ----------
+    workflow : Workflow, preset spelling or path
+        The workflow (:data:`theory.presets.WorkflowLike`).
+    G : int, optional
+        The number of generations (default as :func:`theory.presets.load_workflow`).
+
+    Returns
+    -------
+    ndarray, shape (G,)
 
     Examples
     --------
-    >>> from theory.presets import preset
-    >>> risk_ratios_float(preset("discard", 3)).tolist()
+    >>> risk_ratios_float("discard", 3).tolist()
     [1.0, 2.0, 3.0]
     """
-    lf = linear_form(workflow)
+    lf = linear_form(workflow, G)
     loadings = lf.loadings_float()
     var = (loadings**2) @ np.array(lf.variances, dtype=float)
     return var / var[0]

@@ -1,9 +1,20 @@
-"""Exact rational numbers read from user data, without evaluating anything.
+"""Exact rational numbers: parsed from user data, converted between libraries, spelled back.
 
 A workflow's sizes, counts and weights are exact rationals. They arrive as JSON or
 TOML numbers, as Python numbers, or as strings such as ``"1/3"`` or ``"0.618"``;
 :func:`to_rational` turns each into a :class:`fractions.Fraction` by parsing the
-number, never by evaluating an expression.
+number, never by evaluating an expression (:func:`to_sympy_rational` does the same
+and returns a SymPy ``Rational``).
+
+Inside the toolkit the same numbers travel between three libraries: Python's
+``Fraction`` (workflows), FLINT's ``fmpq`` (the exact linear algebra of
+:mod:`theory.process`) and SymPy's ``Rational`` (closed forms). The ``as_*``
+functions convert an exact number of any of them without loss: :func:`as_fraction`,
+:func:`as_fmpq`, :func:`as_sympy`. :func:`rational_to_data` and
+:func:`format_rational` write a rational back as data and as text.
+
+The names say which is which: ``to_*`` parses what a user wrote; ``as_*`` converts
+a number the toolkit already holds.
 """
 
 from __future__ import annotations
@@ -13,7 +24,10 @@ import numbers
 import re
 from fractions import Fraction
 
-__all__ = ["to_rational", "rational_to_data", "format_rational", "as_sympy"]
+import flint
+
+__all__ = ["to_rational", "to_sympy_rational", "as_fraction", "as_fmpq", "as_sympy", "rational_to_data",
+           "format_rational"]
 
 # An optional sign, digits with an optional decimal point and exponent, or p/q.
 _NUMBER = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?(\s*/\s*[+-]?\d+)?\s*$")
@@ -85,14 +99,86 @@ def rational_to_data(value):
 
 
 def format_rational(value):
-    """Spell a rational compactly for names and messages.
+    """Spell a rational compactly for names and messages: whole, else a short exact decimal, else p/q.
+
+    This is how preset names spell their parameters (``mix:0.5``, ``weighted:0.618``).
 
     Examples
     --------
-    >>> format_rational(Fraction(1, 2)), format_rational(Fraction(3))
-    ('1/2', '3')
+    >>> format_rational(Fraction(3)), format_rational(Fraction(1, 2)), format_rational(Fraction(1, 3))
+    ('3', '0.5', '1/3')
     """
-    return str(rational_to_data(value))
+    value = as_fraction(value)
+    if value.denominator == 1:
+        return str(value.numerator)
+    decimal = float(value)
+    return repr(decimal) if Fraction(repr(decimal)) == value else f"{value.numerator}/{value.denominator}"
+
+
+def as_fraction(value):
+    """An exact rational of any library as a :class:`~fractions.Fraction`.
+
+    Parameters
+    ----------
+    value : int, Fraction, numpy integer, SymPy Rational or FLINT fmpz/fmpq
+        Anything with an integer ``numerator`` and ``denominator``.
+
+    Returns
+    -------
+    Fraction
+
+    Raises
+    ------
+    TypeError
+        For a float, a bool, a string (parse those with :func:`to_rational`) or a
+        number that is not rational, such as SymPy's ``pi``.
+
+    Examples
+    --------
+    >>> import flint, sympy
+    >>> as_fraction(sympy.Rational(3, 4)), as_fraction(flint.fmpq(-1, 3)), as_fraction(2)
+    (Fraction(3, 4), Fraction(-1, 3), Fraction(2, 1))
+    >>> as_fraction(sympy.pi)
+    Traceback (most recent call last):
+    ...
+    TypeError: expected an exact rational (int, Fraction, SymPy Rational, FLINT fmpq), got pi
+    """
+    if isinstance(value, Fraction):
+        return value
+    num, den = getattr(value, "numerator", None), getattr(value, "denominator", None)
+    if isinstance(value, bool) or num is None or den is None or callable(num):
+        raise TypeError(f"expected an exact rational (int, Fraction, SymPy Rational, FLINT fmpq), got {value!r}")
+    return Fraction(int(num), int(den))
+
+
+def as_fmpq(value):
+    """An exact rational as a FLINT ``fmpq`` (the exact linear algebra of :mod:`theory.process`).
+
+    Examples
+    --------
+    >>> as_fmpq(Fraction(2, 6))
+    1/3
+    """
+    value = as_fraction(value)
+    return flint.fmpq(value.numerator, value.denominator)
+
+
+def to_sympy_rational(value, what="value"):
+    """Parse ``value`` as :func:`to_rational` does and return a SymPy ``Rational``.
+
+    A SymPy ``Rational`` passes through; a float is taken at its shortest decimal
+    spelling, so a parameter ``sigma = 0.1`` enters a formula as exactly 1/10.
+
+    Examples
+    --------
+    >>> to_sympy_rational(0.1), to_sympy_rational("2/6")
+    (1/10, 1/3)
+    """
+    import sympy
+
+    if isinstance(value, sympy.Rational):
+        return value
+    return as_sympy(to_rational(value, what))
 
 
 def as_sympy(value):
@@ -109,13 +195,12 @@ def as_sympy(value):
     """
     import sympy
 
-    if isinstance(value, sympy.Basic):
+    if isinstance(value, sympy.Basic | sympy.MatrixBase):
         return value
-    if isinstance(value, sympy.MatrixBase):
-        return value
-    if isinstance(value, bool) or not isinstance(value, int | Fraction | float):
-        raise TypeError(f"expected a SymPy expression or a number, got {value!r}")
     if isinstance(value, float):
         return sympy.Float(value)
-    value = Fraction(value)
+    try:
+        value = as_fraction(value)
+    except TypeError:
+        raise TypeError(f"expected a SymPy expression or a number, got {value!r}") from None
     return sympy.Rational(value.numerator, value.denominator)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 import numpy as np
 
 from theory import preset, risk_ratios
+from theory.rationals import as_fraction
 
 from ..claims import Figure, Source, agrees, check, ratio_stderr
 
@@ -29,8 +28,8 @@ DPS = 50  # digits for the numeric evidence
 
 
 def fractions_equal(what, derived, exact, **details):
-    """A check that two sequences of exact rationals agree term by term."""
-    derived, exact = [Fraction(x) for x in derived], [Fraction(x) for x in exact]
+    """A check that two sequences of exact rationals (Fraction, SymPy or FLINT) agree term by term."""
+    derived, exact = [as_fraction(x) for x in derived], [as_fraction(x) for x in exact]
     bad = [i + 1 for i, (a, b) in enumerate(zip(derived, exact, strict=True)) if a != b]
     return check(what, not bad, terms=len(exact), first=[str(x) for x in exact[:6]],
                  **({"mismatch_at": bad[:5]} if bad else {}), **details)

@@ -18,6 +18,7 @@ import mpmath
 import sympy as sp
 
 from theory import preset, risk_ratios
+from theory.rationals import as_sympy
 
 from ..claims import Claim, at_most, check, close
 from ._common import BERTRAND, DPS, fractions_equal, model_runs, ratio_figure, steady, vanishes
@@ -83,9 +84,9 @@ def _symbolic(budget):
     v, step = d["recursion"]
     for value in L_VALUES:
         shares = [s.share for s in preset(f"mix:{value}", 2).shares()[1]]
-        derived = [sp.Rational(w.subs(L, sp.Rational(value.numerator, value.denominator))) for w in d["shares"]]
+        derived = [sp.Rational(w.subs(L, as_sympy(value))) for w in d["shares"]]
         yield check(f"the pooled shares for L = {value} are those of the workflow", derived ==
-                    [sp.Rational(s.numerator, s.denominator) for s in shares],
+                    [as_sympy(s) for s in shares],
                     derived=[str(x) for x in derived], workflow=[str(s) for s in shares])
     residual = ratio - step.subs(v(k - 1), ratio.subs(k, k - 1))
     yield check("the closed form solves the risk recursion with R_1 = 1", vanishes(residual, k)
@@ -93,10 +94,10 @@ def _symbolic(budget):
     for value in L_VALUES:
         G = 25
         exact = risk_ratios(preset(f"mix:{value}", G))
-        at = sp.Rational(value.numerator, value.denominator)
+        at = as_sympy(value)
         derived = [sp.Rational(sp.simplify(ratio.subs({L: at, k: j}))) for j in range(1, G + 1)]
         yield fractions_equal(f"closed form = exact process ratios for L = {value}, k <= {G}",
-                              [Fraction(int(x.p), int(x.q)) for x in derived], exact)
+                              derived, exact)
     yield check("lim R_k = (1 + 3L)/(1 + 2L)", sp.simplify(limit - _stated_limit(L)) == 0, derived=limit)
     yield check("R_k converges: R_k - lim R_k = C rho^k with rho = (L/(1+L))^2 in (0, 1)",
                 not d["C"].has(k) and _positive(1 - d["rho"]), C=d["C"], rho=d["rho"])
@@ -131,7 +132,7 @@ def _numeric(budget):
     with mpmath.workdps(DPS + 10):
         for value in L_VALUES:
             lim_mp, _ = _stationary_mp(value)
-            symbolic = mpmath.mpf(sp.N(d["limit"].subs(d["L"], sp.Rational(value.numerator, value.denominator)),
+            symbolic = mpmath.mpf(sp.N(d["limit"].subs(d["L"], as_sympy(value)),
                                        DPS + 10))
             yield close(f"stationary risk at 50 digits = the symbolic limit, L = {value}", lim_mp, symbolic,
                         mpmath.mpf(10) ** -DPS)

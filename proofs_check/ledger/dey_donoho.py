@@ -309,7 +309,7 @@ def _covariance_by_definition(wf):
     for kk, fit in enumerate(fits):
         combo = {}
         for e, s in enumerate(fit):
-            w = sp.Rational(s.share.numerator, s.share.denominator)
+            w = as_sympy(s.share)
             combo[(kk, e)] = combo.get((kk, e), 0) + w
             if s.batch.startswith("S"):
                 for key, coef in combos[s.source - 1].items():
@@ -336,7 +336,7 @@ def _gp_symbolic(budget):
     for spec in GP_WORKFLOWS:
         wf = preset(spec, 5)
         definition = _covariance_by_definition(wf)
-        exact = sp.Matrix([[sp.Rational(c.numerator, c.denominator) for c in row] for row in covariance(wf)])
+        exact = sp.Matrix([[as_sympy(c) for c in row] for row in covariance(wf)])
         pivots = definition.LDLdecomposition(hermitian=False)[1].diagonal() if definition.det() != 0 else None
         yield check(f"{spec}: Cov(H_1..H_5) from the definition (SymPy) = the exact process covariance, positive "
                     "definite", definition == exact and pivots is not None and all(p > 0 for p in pivots),

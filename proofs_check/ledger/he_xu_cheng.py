@@ -20,6 +20,7 @@ import numpy as np
 import sympy as sp
 
 from theory import preset, risk_ratios
+from theory.rationals import as_sympy
 
 from ..claims import Claim, agrees, check, close
 from ._common import (
@@ -93,10 +94,10 @@ def _symbolic(budget):
             G = 15
             spec = f"weighted:{w}:{m}"
             exact = risk_ratios(preset(spec, G))
-            at = {W: sp.Rational(w.numerator, w.denominator), M: sp.Rational(m.numerator, m.denominator)}
+            at = {W: as_sympy(w), M: as_sympy(m)}
             derived = [sp.Rational(sp.simplify(ratio.subs({**at, k: j}))) for j in range(1, G + 1)]
             yield fractions_equal(f"closed form = exact process ratios for {spec}, k <= {G}",
-                                  [Fraction(int(x.p), int(x.q)) for x in derived], exact)
+                                  derived, exact)
     geometric = sp.simplify((ratio - limit) / ((1 - W) ** 2) ** k)
     yield check("R_k converges to the recursion's fixed point: R_k - lim = C ((1 - W)^2)^k, and "
                 "1 - (1 - W)^2 = W (2 - W) > 0 for 0 < W <= 1", not geometric.has(k)
