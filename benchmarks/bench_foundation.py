@@ -8,6 +8,8 @@ obvious baseline run in the same process:
   Fraction loop of sum 1/j^2, which knows the answer's form in advance);
 * the float64 path for G = 2000 (``theory.risk_ratios_float``) against a numpy loop
   that forms the same loadings row by row;
+* building a preset workflow for G = 500 (validated in its constructor) against
+  :meth:`Workflow.from_data` of the same data, which parses every number first;
 * lim R_k of augment to 100 digits with its bound (``numerics.precision.limit_estimate``),
   cold (closed form derived in this process) and warm, against naive mpmath summation
   of 1/j^2 (timed on 10^5 terms and extrapolated to the ~10^100 terms its 1/n tail
@@ -186,10 +188,23 @@ def bench_float(tmp):
                f"+ {fmt_seconds(build_seconds)} to build the workflow")
 
 
+def bench_construction():
+    from theory import Workflow, preset
+
+    for spec in PRESETS:
+        seconds, workflow = clock(lambda spec=spec: preset(spec, 500), repeat=3)
+        data = workflow.to_data()
+        parse_seconds, parsed = clock(lambda data=data: Workflow.from_data(data), repeat=3)
+        assert parsed.shares() == workflow.shares(), spec
+        record(f"build and validate {spec}, G = 500", seconds, "Workflow.from_data of its data", parse_seconds,
+               note=f"{sum(len(fit) for fit in workflow.shares())} fit entries")
+
+
 def main():
     import tempfile
 
     bench_limit()    # first, so that the cold measurement is cold
+    bench_construction()
     bench_exact()
     with tempfile.TemporaryDirectory() as tmp:
         bench_float(Path(tmp))

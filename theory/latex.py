@@ -19,13 +19,24 @@ from .process import risk_ratios
 from .rationals import as_sympy
 from .workflow import Workflow
 
-__all__ = ["latex_pieces", "latex_snippet", "ratio_table", "display_form", "default_workflow"]
+__all__ = ["latex_pieces", "latex_snippet", "ratio_table", "display_form", "default_workflow", "tex_text"]
 
 _Rk = sp.IndexedBase("R")
 _j = sp.Symbol("j", integer=True, positive=True)
 PIECES = ("recurrence", "closed_form", "limit", "bound", "table")
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
                 "^": r"\^{}", "_": r"\_", "~": r"\~{}", "%": r"\%"}
+
+
+def tex_text(text):
+    r"""``text`` with LaTeX's special characters escaped, to print as text (a workflow's name, a file path).
+
+    Examples
+    --------
+    >>> print(tex_text("my_workflow 50%"))
+    my\_workflow 50\%
+    """
+    return "".join(_TEX_SPECIAL.get(ch, ch) for ch in str(text))
 
 
 def display_form(expr):
@@ -173,7 +184,7 @@ def latex_snippet(family, generations=None):
     formulas = [pieces[key] for key in ("recurrence", "closed_form", "limit", "bound") if pieces[key]]
     if formulas:
         lines += [r"\begin{gather*}", " \\\\\n".join(formulas), r"\end{gather*}"]
-    caption = "".join(_TEX_SPECIAL.get(ch, ch) for ch in name)
+    caption = tex_text(name)
     lines += [r"\begin{table}[ht]", r"\centering", pieces["table"],
               rf"\caption{{Exact risk ratios $R_k$ of the workflow \texttt{{{caption}}}.}}", r"\end{table}"]
     return "\n".join(lines)

@@ -13,7 +13,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from .rationals import format_rational, to_rational
-from .workflow import FitEntry, Generation, Workflow, WorkflowError
+from .workflow import FitEntry, Generation, Workflow, WorkflowError, _short
 
 __all__ = ["PRESETS", "WorkflowLike", "preset", "load_workflow", "is_preset_spec"]
 
@@ -26,14 +26,16 @@ WorkflowLike = Workflow | str | Path
 
 
 def _build(name, G, fit_of, emit=ONE, new_real_of=lambda k: None):
-    gens = tuple(Generation(tuple(fit_of(k)), new_real_of(k), emit) for k in range(1, G + 1))
-    wf = Workflow(gens, ONE, None, name)
-    return wf.expand(G)
+    if isinstance(G, bool) or not isinstance(G, int) or G < 1:
+        raise WorkflowError(f"the number of generations must be a positive integer, got {G!r}")
+    return Workflow(tuple(Generation(tuple(fit_of(k)), new_real_of(k), emit) for k in range(1, G + 1)), ONE, None,
+                    name)
 
 
-def _earlier(k):
-    """The batch list R0, S1, ..., S<k-1> available to generation k."""
-    return ["R0"] + [f"S{j}" for j in range(1, k)]
+def _earlier(k, last=None):
+    """The batch list R0, S1, ..., S<k-1> available to generation k (its ``last`` entries only, if given)."""
+    first = 0 if last is None else max(0, k - last)
+    return ["R0" if j == 0 else f"S{j}" for j in range(first, k)]
 
 
 def discard(G):
@@ -66,7 +68,11 @@ def subsample(G):
     >>> [s.count for s in subsample(2).shares()[1]]
     [Fraction(1, 2), Fraction(1, 2)]
     """
-    return _build("subsample", G, lambda k: [FitEntry(b, Fraction(1, k)) for b in _earlier(k)])
+    def fit(k):
+        count = Fraction(1, k)     # one object per generation: validation checks it once
+        return [FitEntry(b, count) for b in _earlier(k)]
+
+    return _build("subsample", G, fit)
 
 
 def window(W, G):
@@ -79,7 +85,7 @@ def window(W, G):
     """
     if isinstance(W, bool) or not isinstance(W, int) or W < 1:
         raise WorkflowError(f"window size W must be an integer of at least 1, got {W!r}")
-    return _build(f"window:{W}", G, lambda k: [FitEntry(b, ONE) for b in _earlier(k)[-W:]])
+    return _build(f"window:{W}", G, lambda k: [FitEntry(b, ONE) for b in _earlier(k, W)])
 
 
 def mix(L, G):
@@ -111,10 +117,12 @@ def weighted(W, G, M=ONE):
     if M <= 0:
         raise WorkflowError(f"synthetic size M must be positive, got {format_rational(M)}")
 
+    rest = 1 - W
+
     def fit(k):
         if k == 1:
             return [FitEntry("R0", ONE)]
-        return [FitEntry(f"R{k}", ONE, W), FitEntry(f"S{k - 1}", M, 1 - W)]
+        return [FitEntry(f"R{k}", ONE, W), FitEntry(f"S{k - 1}", M, rest)]
 
     name = f"weighted:{format_rational(W)}" + ("" if M == 1 else f":{format_rational(M)}")
     return _build(name, G, fit, emit=M, new_real_of=lambda k: ONE if k > 1 else None)
@@ -187,7 +195,8 @@ def load_workflow(spec, G=None):
     if isinstance(spec, Workflow):
         return spec if G is None else spec.expand(G)
     if not isinstance(spec, str | Path):
-        raise WorkflowError(f"a workflow is a preset name or a file path, got {spec!r}")
+        raise WorkflowError(f"a workflow is a Workflow, a preset name or a .json/.toml path, got "
+                            f"{type(spec).__name__} {_short(spec)}")
     if isinstance(spec, str) and is_preset_spec(spec):
         return preset(spec, 10 if G is None else G)
     path = Path(spec)

@@ -1,6 +1,7 @@
 """Workflows as data: parsing, validation, lossless round trips, presets, rules."""
 
 import json
+import subprocess
 from fractions import Fraction
 
 import pytest
@@ -8,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.strategies import workflow_data
-from theory import Workflow, WorkflowError, load_workflow, preset
+from tests.tools import system_tool
+from theory import FitEntry, Generation, Workflow, WorkflowError, load_workflow, preset, risk_ratios
 from theory.rationals import to_rational
 
 
@@ -139,3 +141,104 @@ def test_rule_naming_a_missing_batch_names_the_generation():
 def test_sample_size_rounding_keeps_whole_points():
     wf = preset("subsample", 3).at_sample_size(100)
     assert {s.count * 100 for fit in wf.shares() for s in fit} == {100, 50, 33}
+
+
+def as_objects(data):
+    """The constructor's arguments for workflow data, values as written (no parsing, no checks)."""
+    def gen(g):
+        return Generation(tuple(FitEntry(e["batch"], e.get("count"), e.get("weight")) for e in g["fit"]),
+                          g.get("new_real"), g.get("emit"))
+
+    return ([gen(g) for g in data["generations"]], data.get("real", 1),
+            gen(data["then"]) if "then" in data else None)
+
+
+@given(workflow_data(max_generations=5))
+def test_the_constructor_builds_what_from_data_builds(data):
+    # plain numbers and "p/q" strings, lists for tuples: the constructor converts them as from_data does
+    wf = Workflow(*as_objects(data))
+    assert wf == Workflow.from_data(data) and wf.shares() == Workflow.from_data(data).shares()
+    assert Workflow(wf.generations, wf.real) is not wf and Workflow(wf.generations, wf.real) == wf
+
+
+@pytest.mark.parametrize("data, bad", [(d, b) for d, b in BAD if isinstance(d, dict)
+                                       and isinstance(d.get("generations"), list) and "size" not in str(d)])
+def test_the_constructor_rejects_what_from_data_rejects_with_the_same_message(data, bad):
+    with pytest.raises(WorkflowError) as parsed:
+        Workflow.from_data(data)
+    with pytest.raises(WorkflowError) as built:
+        Workflow(*as_objects(data))
+    assert str(built.value) == str(parsed.value)
+
+
+def test_a_batch_fitted_before_it_exists_never_reaches_the_process():
+    with pytest.raises(WorkflowError, match="generation 1, fit entry 1: batch 'S5' does not exist yet"):
+        risk_ratios(Workflow((Generation((FitEntry("S5", Fraction(1)),), emit=Fraction(1)),)))
+    with pytest.raises(WorkflowError, match="generation 1 must be a Generation"):
+        Workflow([("R0", 1)])
+    with pytest.raises(WorkflowError, match="at least one generation"):
+        Workflow(())
+    with pytest.raises(WorkflowError, match="'then' rule, fit entry 1: bad batch name 'S'"):
+        Workflow((Generation((FitEntry("R0"),)),), then=Generation((FitEntry("S"),)))
+
+
+def test_expand_keeps_a_valid_prefix_and_extends_with_the_rule():
+    wf = preset("window:2", 6)
+    assert wf.expand(6) is wf
+    assert wf.expand(3) == preset("window:2", 3) and wf.expand(3).shares() == preset("window:2", 3).shares()
+    with pytest.raises(WorkflowError, match="no 'then' rule"):
+        wf.expand(7)
+
+
+def test_summary_is_short_and_names_every_part():
+    text = repr(preset("augment", 2000))
+    assert len(text) < 600 and text.splitlines()[0] == "Workflow 'augment' (G = 2000)"
+    assert "2000: R0 + S1 + S2 + ... + S1999 (2000 batches) -> S2000" in text
+    rule = Workflow.from_data({"real": 2, "generations": [{"fit": [{"batch": "R0", "count": "1/2"}], "emit": 3}],
+                               "then": {"new_real": 1, "fit": [{"batch": "R[0]", "weight": 1},
+                                                               {"batch": "S[-2:]", "weight": "1/3"}]}},
+                              name="rule", generations=3)
+    assert repr(rule).splitlines() == [
+        "Workflow 'rule' (G = 3; R0 has 2n points)",
+        "  1: R0(n/2) -> S1(3n)",
+        "  2: new R2; 0.75 R2 + 0.25 S1",
+        "  3: new R3; 0.75 R3 + 0.25 S1",
+        "  then: new R[0]; 1 R[0] + 1/3 S[-2:]"]
+    with pytest.raises(WorkflowError) as err:
+        load_workflow(object())
+    assert len(str(err.value)) < 150
+
+
+@pytest.mark.parametrize("wf", [preset("weighted:0.25:2", 3), preset("subsample", 9),
+                                Workflow.from_data({"name": "odd_name 50%", "real": "1/2",
+                                                    "generations": [{"fit": [{"batch": "R0"}], "emit": 1}],
+                                                    "then": {"new_real": 2, "fit": [{"batch": "R[0]", "weight": 1},
+                                                                                    {"batch": "S[-3:]", "weight": 1}]}},
+                                                   generations=2)])
+def test_latex_summary_compiles(tmp_path, wf):
+    pdflatex = system_tool("pdflatex")
+    text = wf._repr_latex_()
+    assert text.startswith("$$") and text.endswith("$$")
+    (tmp_path / "wf.tex").write_text("\\documentclass{article}\\usepackage{amsmath}\\begin{document}\n"
+                                     + text + "\n\\end{document}\n")
+    result = subprocess.run([pdflatex, "-interaction=nonstopmode", "-halt-on-error", "wf.tex"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-2000:]
+
+
+@given(workflow_data(max_generations=4), st.sampled_from([6, 12, 30]))
+def test_points_are_the_rounded_workflow_times_n(data, n):
+    rounded = Workflow.from_data(data).at_sample_size(n)
+    points = rounded.in_points(n)
+    assert points.real == rounded.real * n and points.G == rounded.G
+    for fit, gen in zip(rounded.shares(), points.generations, strict=True):
+        assert [(s.batch, s.size * n, s.count * n, s.share) for s in fit] == list(gen.fit)
+    assert points.batch_sizes() == {name: size * n for name, (size, _) in rounded.batch_sizes().items()}
+
+
+def test_points_refuse_a_fraction_of_a_point():
+    with pytest.raises(WorkflowError, match=r"generation 1: emit times n = 5/2 is not a whole number of points "
+                                            r"\(n = 5\)"):
+        preset("mix:0.5", 2).in_points(5)
+    with pytest.raises(WorkflowError, match="n must be a positive integer, got 2.5"):
+        preset("augment", 2).in_points(2.5)
