@@ -20,11 +20,13 @@ randomness left in H_g: its conditional law is Gaussian with covariance
 over replicates estimates Var(H_g)/Var(H_1) and the whole covariance, to be
 compared with the exact :func:`theory.process.covariance`.
 
-Two estimators:
+Two estimators, named as the models name them (``estimator=`` of DESIGN.md):
 
-- ``"efficient"``: the MLE of any regular d-dimensional model, given its Fisher
+- ``"mle"``: the maximum-likelihood estimator of any regular d-dimensional model
+  (efficient: its influence function is I^{-1} times the score), given its Fisher
   information ``I`` (default 1) and a loss matrix ``A`` (default identity); the
-  score averages are Gaussian (their exact law in the limit).
+  score averages are Gaussian (their exact law in the limit). ``"efficient"`` is
+  accepted as another spelling.
 - ``"median"``: the sample median of N(theta, 1), whose influence function is
   sign-based, psi(x) = sqrt(pi/2) sign(x - theta_0). Each batch of N_B = |B| n
   points is summarised by how many of its points exceed theta_0, a
@@ -33,6 +35,8 @@ Two estimators:
   hypergeometric share of them. Nothing is Gaussian until the sums are: the
   ratios match the efficient ones up to O(1/n) and Monte Carlo error, which is
   the universality of THEORY.md §3.
+
+:func:`simulate_gp` takes any :data:`theory.presets.WorkflowLike`.
 """
 
 from __future__ import annotations
@@ -43,13 +47,16 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr
 
+from theory.presets import WorkflowLike, load_workflow
+
 from .models.random import BlockRandom
 from .montecarlo import BLOCK, block_seed
 from .uncertainty import ratio_stderr
 
 __all__ = ["GPResult", "simulate_gp", "ESTIMATORS"]
 
-ESTIMATORS = ("efficient", "median")
+ESTIMATORS = ("mle", "median")
+_SPELLINGS = {"efficient": "mle"}   # the name this simulator used before it followed the models' names
 _MEDIAN_V = math.pi / 2     # V of the median of N(theta, 1): (2 f(0))^-2 with f(0) = 1/sqrt(2 pi)
 
 
@@ -87,20 +94,23 @@ def _spd(matrix, what, d=None):
     return M
 
 
-def simulate_gp(workflow, replicates, seed, *, estimator="efficient", n=None, information=None, loss=None,
-                stream=(), chunk=None) -> GPResult:
+def simulate_gp(workflow: WorkflowLike, replicates, seed, *, G=None, estimator="mle", n=None, information=None,
+                loss=None, stream=(), chunk=None) -> GPResult:
     """Simulate the sequential Gaussian process of ``workflow`` from batch score statistics.
 
     Parameters
     ----------
-    workflow : theory.workflow.Workflow
-        The workflow (sizes in units of n). For the median it is run at
-        ``workflow.at_sample_size(n)``: compare with that workflow's exact covariance.
+    workflow : Workflow, preset spelling or path
+        The workflow (:data:`theory.presets.WorkflowLike`; sizes in units of n). For
+        the median it is run at ``workflow.at_sample_size(n)``: compare with that
+        workflow's exact covariance.
     replicates : int
     seed : int
         Block ``b`` of :data:`~numerics.montecarlo.BLOCK` replicates draws from
         ``block_seed(seed, b, stream)``, so the simulated paths do not depend on ``chunk``.
-    estimator : {"efficient", "median"}
+    G : int, optional
+        The number of generations (default as :func:`theory.presets.load_workflow`).
+    estimator : {"mle", "median"}
     n : int, optional
         The base sample size; needed by the median (batches of whole points).
     information : array_like, optional
@@ -110,16 +120,21 @@ def simulate_gp(workflow, replicates, seed, *, estimator="efficient", n=None, in
     chunk : int, optional
         Replicates vectorised at once (a multiple of BLOCK).
 
+    Returns
+    -------
+    GPResult
+
     Examples
     --------
-    >>> from theory.presets import preset
-    >>> res = simulate_gp(preset("discard", 3), 20000, seed=1)
+    >>> res = simulate_gp("discard", 20000, seed=1, G=3)
     >>> [round(float(r), 1) for r in res.ratios]
     [1.0, 2.0, 3.0]
-    >>> res = simulate_gp(preset("augment", 2), 20000, seed=1, estimator="median", n=200)
+    >>> res = simulate_gp("augment", 20000, seed=1, G=2, estimator="median", n=200)
     >>> bool(abs(res.ratios[1] - 1.25) < 4 * res.stderr[1])
     True
     """
+    workflow = load_workflow(workflow, G)
+    estimator = _SPELLINGS.get(estimator, estimator) if isinstance(estimator, str) else estimator
     if estimator not in ESTIMATORS:
         raise ValueError(f"estimator must be one of {', '.join(ESTIMATORS)}, got {estimator!r}")
     if isinstance(replicates, bool) or not isinstance(replicates, int | np.integer) or replicates < 2:
@@ -214,7 +229,8 @@ def _median_paths(workflow, n, rand):
     """H (R, G, 1) of the linearised median from sign counts of batches and their subsamples."""
     R, G = rand.size, workflow.G
     scale = math.sqrt(_MEDIAN_V) * math.sqrt(n)
-    points = {name: int(size * n) for name, (size, _) in workflow.batch_sizes().items()}
+    in_points = workflow.in_points(n)
+    points = in_points.batch_sizes()
     H = np.zeros((R, G, 1))
     above = {}                                           # batch -> points above theta_0
 
@@ -224,14 +240,13 @@ def _median_paths(workflow, n, rand):
             above[name] = rand.binomial(points[name], p)
         return above[name]
 
-    for k, fit in enumerate(workflow.shares()):
+    for k, gen in enumerate(in_points.generations):
         total = np.zeros(R)
-        for s in fit:
+        for s in gen.fit:
             if not s.share:
                 continue
-            size, c = points[s.batch], int(s.count * n)
             good = count(s.batch)
-            hits = good if c == size else rand.hypergeometric(good, size - good, c)
-            total += float(s.share) * scale * (2.0 * hits / c - 1.0)
+            hits = good if s.count == s.size else rand.hypergeometric(good, s.size - good, s.count)
+            total += float(s.share) * scale * (2.0 * hits / s.count - 1.0)
         H[:, k, 0] = total
     return H

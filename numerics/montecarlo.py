@@ -38,13 +38,18 @@ import functools
 import json
 import math
 import os
+import reprlib
 import sys
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
+from theory.presets import WorkflowLike
 from theory.rationals import rational_to_data
+from theory.workflow import Share, Workflow
 
 from .block_sums import BlockSums, aggregate, block_sums
 from .models import Part, numeric_model
@@ -87,9 +92,25 @@ def _positive_int(value, what):
     return int(value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class SimulationConfig:
-    """What to simulate: model and parameters, workflow spec, base size n, generations, replicates.
+    """What to simulate: model and parameters, the workflow, base size n, G generations, replicates.
+
+    Parameters
+    ----------
+    model : str
+        A model name (:data:`theory.models.MODEL_NAMES`).
+    params : dict
+        Model parameters (strings are parsed; :meth:`validated` fills in defaults).
+    workflow : Workflow, preset spelling or path
+        The workflow (:data:`theory.presets.WorkflowLike`), in units of n; the run
+        simulates ``load_workflow(workflow, G).at_sample_size(n)``.
+    n : int
+        The base sample size.
+    G : int, optional
+        The number of generations; by default the workflow's own (10 for a preset).
+        ``generations=`` is accepted as another spelling (the CLI's and the JSON's).
+    replicates : int
 
     Examples
     --------
@@ -99,6 +120,9 @@ class SimulationConfig:
     >>> cfg.to_json()
     '{"generations":3,"model":"gaussian-mean","n":10,"params":{"estimator":"mean","mu":0.0,"sigma":2.0},\
 "replicates":500,"workflow":"augment"}'
+    >>> from theory import preset
+    >>> SimulationConfig("poisson", {}, preset("augment", 3), n=10, replicates=500).validated().G
+    3
     >>> SimulationConfig("gaussian-mean", {}, "augment", 0, 3, 500).validated()
     Traceback (most recent call last):
     ...
@@ -107,10 +131,20 @@ class SimulationConfig:
 
     model: str
     params: dict
-    workflow: str
+    workflow: WorkflowLike
     n: int
-    generations: int
+    G: int | None
     replicates: int
+
+    def __init__(self, model, params, workflow, n, G=None, replicates=None, *, generations=None):
+        if generations is not None:
+            if G is not None and G != generations:
+                raise TypeError(f"give the number of generations once (G, or generations), got G = {G!r} and "
+                                f"generations = {generations!r}")
+            G = generations
+        for key, value in (("model", model), ("params", params), ("workflow", workflow), ("n", n), ("G", G),
+                           ("replicates", replicates)):
+            object.__setattr__(self, key, value)
 
     def validated(self) -> SimulationConfig:
         """This configuration with checked sizes and validated (typed, defaults filled) parameters.
@@ -125,25 +159,40 @@ class SimulationConfig:
         from theory.models import model_spec
 
         n = _positive_int(self.n, "n (the base sample size)")
-        G = _positive_int(self.generations, "generations")
+        G = None if self.G is None else _positive_int(self.G, "generations")
         R = _positive_int(self.replicates, "replicates")
-        if not isinstance(self.workflow, str) or not self.workflow:
-            raise ValueError(f"the workflow must be a preset name or a file path, got {self.workflow!r}")
+        spec = self.workflow
+        if isinstance(spec, Path):
+            spec = str(spec)
+        if not (isinstance(spec, Workflow) or (isinstance(spec, str) and spec)):
+            raise ValueError(f"the workflow must be a Workflow, a preset name or a file path, got "
+                             f"{type(spec).__name__} {reprlib.repr(spec)}")
         params = model_spec(self.model).validate(self.params)
-        workflow = _workflow_at(self.workflow, G, n)
+        workflow = _workflow_at(spec, G, n)
         if self.model == "linreg":
             _check_regression_sizes(params, workflow, n)
         _model(self.model, params)   # the numeric side's own checks (e.g. an expfam sampler)
-        return replace(self, params=params, n=n, generations=G, replicates=R)
+        return replace(self, params=params, workflow=spec, n=n, G=workflow.G, replicates=R)
 
     def workflow_at_n(self):
-        """The workflow actually simulated: ``load_workflow(spec, G).at_sample_size(n)``."""
-        return _workflow_at(self.workflow, self.generations, self.n)
+        """The workflow actually simulated: ``load_workflow(workflow, G).at_sample_size(n)``."""
+        return _workflow_at(self.workflow, self.G, self.n)
+
+    def workflow_label(self):
+        """The workflow as a short text: its spelling, or a Workflow's name."""
+        if isinstance(self.workflow, Workflow):
+            return self.workflow.name or "workflow"
+        return str(self.workflow)
 
     def to_json(self) -> str:
-        """Canonical JSON (sorted keys, no spaces): the configuration's identity."""
-        return json.dumps({"model": self.model, "params": plain_data(self.params), "workflow": self.workflow,
-                           "n": self.n, "generations": self.generations, "replicates": self.replicates},
+        """Canonical JSON (sorted keys, no spaces): the configuration's identity.
+
+        A workflow given as a spelling is identified by it; a Workflow by its data
+        (:meth:`theory.workflow.Workflow.to_data`).
+        """
+        workflow = self.workflow.to_data() if isinstance(self.workflow, Workflow) else self.workflow
+        return json.dumps({"model": self.model, "params": plain_data(self.params), "workflow": workflow,
+                           "n": self.n, "generations": self.G, "replicates": self.replicates},
                           sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
@@ -160,16 +209,41 @@ def _stamp(spec):
     return (st.st_mtime_ns, st.st_size)
 
 
+class _Same:
+    """A cache key that matches only the very object it holds.
+
+    A Workflow given as an object is cached by identity: hashing a long one costs more
+    than building its plan again, and the key keeps the object (so its id) alive.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __hash__(self):
+        return id(self.value)
+
+    def __eq__(self, other):
+        return isinstance(other, _Same) and other.value is self.value
+
+
+def _key(spec):
+    """(cache key, content stamp) of a workflow spec."""
+    return (_Same(spec), None) if isinstance(spec, Workflow) else (spec, _stamp(spec))
+
+
 @functools.lru_cache(maxsize=128)
-def _workflow_cached(spec, G, n, stamp):
+def _workflow_cached(key, G, n, stamp):
     from theory.presets import load_workflow
 
-    return load_workflow(spec, G).at_sample_size(n)
+    return load_workflow(key.value if isinstance(key, _Same) else key, G).at_sample_size(n)
 
 
 def _workflow_at(spec, G, n):
     """``load_workflow(spec, G).at_sample_size(n)``, built once per content (workflows are immutable)."""
-    return _workflow_cached(spec, G, n, _stamp(spec))
+    key, stamp = _key(spec)
+    return _workflow_cached(key, G, n, stamp)
 
 
 @functools.lru_cache(maxsize=64)
@@ -183,8 +257,8 @@ def _model(name, params):
 
 
 @functools.lru_cache(maxsize=128)
-def _plan_cached(spec, G, n, stamp, needs_points, summary_draw, method):
-    return _Plan(_workflow_cached(spec, G, n, stamp), n, needs_points, summary_draw, method)
+def _plan_cached(key, G, n, stamp, needs_points, summary_draw, method):
+    return _Plan(_workflow_cached(key, G, n, stamp), n, needs_points, summary_draw, method)
 
 
 def prepare(config, method="auto"):
@@ -195,8 +269,8 @@ def prepare(config, method="auto"):
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     model = _model(config.model, config.params)
-    return model, _plan_cached(config.workflow, config.generations, config.n, _stamp(config.workflow),
-                               model.needs_points, model.summary_draw, method)
+    key, stamp = _key(config.workflow)
+    return model, _plan_cached(key, config.G, config.n, stamp, model.needs_points, model.summary_draw, method)
 
 
 def plain_data(value):
@@ -227,33 +301,25 @@ def _check_regression_sizes(params, workflow, n):
     data R0, the design itself); a fresh design needs d + 2 points in every fit.
     """
     d = params["d"]
+    points = workflow.in_points(n)
     if params.get("design", "fixed") == "fixed":
-        rows = int(workflow.real * n)
+        rows = points.real
         if min(n, rows) < d + 2:
             raise ValueError(f"linreg with d = {d} and a fixed design needs n >= d + 2 = {d + 2} and as many "
                              f"design rows (the real data R0), got n = {n} and {rows} rows; "
                              "E (X^T X)^-1 is finite only then")
         return
-    for k, fit in enumerate(workflow.shares(), start=1):
-        points = sum(int(s.count * n) for s in fit if s.share)
-        if points < d + 2:
+    for k, gen in enumerate(points.generations, start=1):
+        fitted = sum(s.count for s in gen.fit if s.share)
+        if fitted < d + 2:
             raise ValueError(f"linreg with d = {d} needs at least d + 2 = {d + 2} points in every fit, "
-                             f"got {points} in generation {k} (n = {n}); E (X^T X)^-1 is finite only then")
+                             f"got {fitted} in generation {k} (n = {n}); E (X^T X)^-1 is finite only then")
 
 
 # ----------------------------------------------------------------------------------- the plan
-@dataclass(frozen=True)
-class _Entry:
-    batch: str
-    count: int
-    size: int
-    share: Fraction
-
-
-@dataclass(frozen=True)
-class _Generation:
+class _Generation(NamedTuple):
     new_real: int | None
-    entries: tuple[_Entry, ...]
+    entries: tuple[Share, ...]     # the fit's entries with a share, sizes and counts in points
     emit: int | None
 
 
@@ -261,14 +327,10 @@ class _Plan:
     """A workflow at sample size n as the engine runs it: sizes in points, what to keep, when to drop it."""
 
     def __init__(self, workflow, n, needs_points, summary_draw, method):
-        self.G = workflow.G
-        self.real = int(workflow.real * n)
-        gens = []
-        for gen, fit in zip(workflow.generations, workflow.shares(), strict=True):
-            entries = tuple(_Entry(s.batch, int(s.count * n), int(s.size * n), s.share)
-                            for s in fit if s.share)
-            gens.append(_Generation(None if gen.new_real is None else int(gen.new_real * n), entries,
-                                    None if gen.emit is None else int(gen.emit * n)))
+        points = workflow.in_points(n)
+        self.G = points.G
+        self.real = points.real
+        gens = [_Generation(g.new_real, tuple(s for s in g.fit if s.share), g.emit) for g in points.generations]
         self.generations = tuple(gens)
         self.last_use = {}
         subsampled = set()
@@ -448,7 +510,8 @@ class SimulationResult:
     def to_json_dict(self):
         """The ``simulate --json`` object of DESIGN.md (non-finite numbers as ``null``)."""
         c = self.config
-        return {"model": c.model, "workflow": c.workflow, "n": c.n, "generations": c.generations,
+        workflow = c.workflow.to_data() if isinstance(c.workflow, Workflow) else c.workflow
+        return {"model": c.model, "workflow": workflow, "n": c.n, "generations": c.G,
                 "replicates": c.replicates, "seed": self.seed, "params": plain_data(c.params),
                 "metrics": {k: {"mean": _finite(v["mean"]), "stderr": _finite(v["stderr"])}
                             for k, v in self.metrics.items()},
@@ -502,7 +565,7 @@ def simulate(config, seed, chunk=None, progress=None, stream=(), *, method="auto
     if show:
         from tqdm import tqdm
 
-        bar = tqdm(total=config.replicates, unit="rep", desc=f"{config.model} {config.workflow}",
+        bar = tqdm(total=config.replicates, unit="rep", desc=f"{config.model} {config.workflow_label()}",
                    file=sys.stderr, leave=False)
     try:
         for group in _chunks(config, seed, range(total), tuple(stream), chunk, method):

@@ -111,14 +111,14 @@ class Configuration:
         """The configuration as the store describes it."""
         c = self.config
         return {"model": c.model, "params": self.params, "workflow": self.workflow, "n": c.n,
-                "generations": c.generations, "replicates": c.replicates, "blocks": self.blocks,
+                "generations": c.G, "replicates": c.replicates, "blocks": self.blocks,
                 "stream": list(self.stream)}
 
     def label(self):
         """A short description for messages."""
         c = self.config
         return (f"model={c.model} params={self.params} workflow={self.workflow} n={c.n} "
-                f"generations={c.generations}")
+                f"generations={c.G}")
 
 
 def configuration_stream(model, params, workflow, n, generations):
@@ -372,7 +372,7 @@ def compute_cell(config, seed, first_block, stop_block, stream, workflow_json=No
     2
     """
     if workflow_json is not None:
-        config = replace(config, workflow=_workflow_here(config.workflow, workflow_json, config.generations))
+        config = replace(config, workflow=_workflow_here(config.workflow, workflow_json, config.G))
     start = time.perf_counter()
     blocks = simulate_blocks(config, seed, range(first_block, stop_block), tuple(stream))
     seconds = time.perf_counter() - start

@@ -13,9 +13,6 @@ run below about 1% (P(|Z| > 5) = 5.7e-7 per comparison). The ``ci`` profile is
 derandomised, so CI sees the same examples and seeds every run.
 """
 
-import json
-import tempfile
-from pathlib import Path
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -53,13 +50,9 @@ ASYMPTOTIC_MODELS = st.one_of(
 
 
 def _simulate(data, model, params, n, replicates, seed):
-    """Monte Carlo of ``model`` on the workflow written as data (simulate reads workflows from files)."""
+    """Monte Carlo of ``model`` on the workflow written as data."""
     wf = Workflow.from_data(data)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "workflow.json"
-        path.write_text(json.dumps(data))
-        config = SimulationConfig(model, params, str(path), n, wf.G, replicates)
-        return wf, simulate(config, seed, progress=False)
+    return wf, simulate(SimulationConfig(model, params, wf, n, wf.G, replicates), seed, progress=False)
 
 
 # Sizes in units of n go down to 1/9 (a 1/3 batch subsampled by 1/3): n = 36 keeps every fit at >= 4 points,

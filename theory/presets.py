@@ -183,14 +183,33 @@ def preset(spec, G):
 
 
 def load_workflow(spec, G=None):
-    """A workflow from a preset spelling or a ``.json``/``.toml`` path.
+    """The one normalisation of a workflow argument (:data:`WorkflowLike`) into a :class:`Workflow`.
 
-    ``G`` defaults to 10 for presets and to the number of generations a file lists.
+    Parameters
+    ----------
+    spec : Workflow, str or Path
+        A workflow (returned as it is, or with ``G`` generations), a preset spelling
+        such as ``"window:3"``, or the path of a ``.json``/``.toml`` workflow file.
+    G : int, optional
+        The number of generations: by default 10 for a preset, as listed for a file,
+        the workflow's own for a Workflow. A file or workflow with a ``then`` rule can
+        run any number; without one, at most as many as it lists.
+
+    Returns
+    -------
+    Workflow
+
+    Raises
+    ------
+    WorkflowError
+        For an unknown preset, a missing or malformed file, or an invalid workflow.
 
     Examples
     --------
     >>> load_workflow("augment").G
     10
+    >>> load_workflow(preset("augment", 10), 3) == preset("augment", 3)
+    True
     """
     if isinstance(spec, Workflow):
         return spec if G is None else spec.expand(G)

@@ -93,13 +93,13 @@ def format_table(result):
     """The readable report: a header, then per metric a table of generation, mean, stderr, theory."""
     c = result.config
     params = ", ".join(f"{k}={v}" for k, v in sorted(c.params.items()))
-    lines = [f"{c.model} under {c.workflow}: n = {c.n}, {c.generations} generations, "
+    lines = [f"{c.model} under {c.workflow}: n = {c.n}, {c.G} generations, "
              f"{c.replicates} replicates, seed {result.seed}", f"parameters: {params}", ""]
     for name, stats in result.metrics.items():
         theory = result.theory.get(name)
         lines.append(f"{name} ({_kind(result.notes.get(name))})")
         lines.append(f"{'generation':>10}  {'mean':>14}  {'stderr':>12}  {'theory':>14}")
-        for g in range(c.generations):
+        for g in range(c.G):
             t = None if theory is None else theory[g]
             lines.append(f"{g + 1:>10}  {_number(stats['mean'][g]):>14}  {_number(stats['stderr'][g]):>12}  "
                          f"{_number(t):>14}")

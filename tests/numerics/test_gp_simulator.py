@@ -94,6 +94,14 @@ def test_first_generation_is_one_unit_of_v_over_real():
     assert covariance(wf)[0][0] == Fraction(2)
 
 
+def test_any_workflow_spelling_and_the_old_estimator_name_give_the_same_paths():
+    base = simulate_gp(preset("window:2", 4), 500, seed=11)
+    assert base.estimator == "mle"
+    for res in (simulate_gp("window:2", 500, seed=11, G=4), simulate_gp(preset("window:2", 9), 500, seed=11, G=4),
+                simulate_gp(preset("window:2", 4), 500, seed=11, estimator="efficient")):
+        assert np.array_equal(res.covariance, base.covariance) and res.estimator == "mle"
+
+
 def test_bad_arguments_are_rejected():
     wf = preset("discard", 2)
     with pytest.raises(ValueError, match="'mode'"):

@@ -5,12 +5,9 @@ Tolerances: a Monte Carlo mean agrees with a target when |mean - target| <= K st
 (K = 4 unless stated) plus, for asymptotic targets only, a finite-n allowance stated next to the test.
 """
 
-import contextlib
 import json
 import math
-import os
 import random
-import tempfile
 
 import numpy as np
 import pytest
@@ -29,7 +26,7 @@ from numerics.montecarlo import (
     simulate_blocks,
 )
 from numerics.uncertainty import ratio_stderr
-from theory.presets import load_workflow
+from theory.presets import load_workflow, preset
 from theory.process import covariance, risk_ratios
 from theory.workflow import Workflow
 
@@ -42,17 +39,6 @@ K = 4.0
 def agg(model, params, workflow, n, G, R, seed=1, method="auto", **kw):
     cfg = SimulationConfig(model, params, workflow, n, G, R)
     return aggregate(simulate_blocks(cfg, seed, range(-(-R // BLOCK)), method=method, **kw))
-
-
-@contextlib.contextmanager
-def workflow_file(workflow):
-    """A workflow as a temporary .json file: the engine takes a preset name or a file, like the CLI."""
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(workflow.to_data(), f)
-    try:
-        yield f.name
-    finally:
-        os.unlink(f.name)
 
 
 # ------------------------------------------------------------------------------ seeds and sums
@@ -265,6 +251,34 @@ def test_config_json_is_canonical():
     assert a.to_json() == b.to_json() and json.loads(a.to_json())["params"]["sigma"] == 2.0
 
 
+def test_a_workflow_object_runs_as_its_spelling_does(tmp_path):
+    # the same workflow as a preset spelling, a file and an object: the same random streams, the same sums
+    path = tmp_path / "augment.json"
+    path.write_text(preset("augment", 3).to_json())
+    runs = [SimulationConfig("poisson", {}, spec, 10, G, 600) for spec, G in
+            (("augment", 3), (str(path), None), (path, 3), (preset("augment", 3), None), (preset("augment", 5), 3))]
+    sums = [simulate_blocks(cfg, 4, range(3)) for cfg in runs]
+    assert all(s == sums[0] for s in sums[1:])
+    assert [cfg.validated().G for cfg in runs] == [3] * 5
+    # identity: a spelling is kept as written (sweeps hash it); an object by its data, deterministically
+    assert json.loads(runs[0].validated().to_json())["workflow"] == "augment"
+    as_object = runs[3].validated()
+    assert json.loads(as_object.to_json())["workflow"] == preset("augment", 3).to_data()
+    again = SimulationConfig("poisson", {}, preset("augment", 3), 10, 3, 600).validated()
+    assert as_object.to_json() == again.to_json()
+    result = simulate(runs[3], seed=4, progress=False)
+    assert result.to_json_dict()["workflow"] == preset("augment", 3).to_data()
+    assert result.metrics == simulate(runs[0], seed=4, progress=False).metrics
+
+
+def test_generations_is_the_other_spelling_of_G():
+    assert SimulationConfig("poisson", {}, "discard", 5, generations=4, replicates=10).G == 4
+    with pytest.raises(TypeError, match="G = 3 and generations = 4"):
+        SimulationConfig("poisson", {}, "discard", 5, 3, 10, generations=4)
+    with pytest.raises(ValueError, match="got dict {'generations': "):
+        SimulationConfig("poisson", {}, {"generations": [{"fit": [{"batch": "R0"}]}] * 50}, 5, 3, 10).validated()
+
+
 # ------------------------------------------------------------------------------ exact agreement
 def exact_gaussian_mean_risk(workflow, n, sigma=1.0):
     """sigma^2/n times the exact Var H_k of the simulated workflow (the process is exact here)."""
@@ -278,8 +292,7 @@ def exact_gaussian_mean_risk(workflow, n, sigma=1.0):
 def test_random_workflows_gaussian_mean_exact_at_every_n(data, n):
     """The sample mean under any workflow: the exact process of the simulated (whole-point) workflow."""
     wf = Workflow.from_data(data)
-    with workflow_file(wf) as path:
-        result = agg("gaussian-mean", {"sigma": "1.5"}, path, n, wf.G, 1500, seed=21)
+    result = agg("gaussian-mean", {"sigma": "1.5"}, wf, n, wf.G, 1500, seed=21)
     target = exact_gaussian_mean_risk(wf, n, 1.5)
     for g in range(wf.G):   # exact at every n: no allowance
         assert within(result["risk"]["mean"][g], result["risk"]["stderr"][g], target[g], k=4.5), (g, target)
@@ -297,8 +310,7 @@ def test_random_workflows_large_n_ratios_are_the_asymptotic_ones(data, model):
     wf = Workflow.from_data(data)
     n = 400 if model == "logistic" else 100
     params = {"d": 2} if model == "logistic" else {}
-    with workflow_file(wf) as path:
-        result = agg(model, params, path, n, wf.G, 1000 if model == "logistic" else 3000, seed=22)
+    result = agg(model, params, wf, n, wf.G, 1000 if model == "logistic" else 3000, seed=22)
     target = [float(r) for r in risk_ratios(wf.at_sample_size(n))]
     ratio, rse = ratio_stderr(**result["risk"])
     for g in range(1, wf.G):

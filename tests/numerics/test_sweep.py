@@ -56,7 +56,7 @@ def test_sweep_file_grid_order_and_relative_workflow_files(tmp_path, monkeypatch
         """)
     monkeypatch.chdir(tmp_path / "wf")  # relative paths resolve against the sweep file, not the cwd
     sweep = load_sweep(path)
-    grid = [(json.loads(c.params)["sigma"], c.workflow, c.config.n, c.config.generations)
+    grid = [(json.loads(c.params)["sigma"], c.workflow, c.config.n, c.config.G)
             for c in sweep.configurations]
     assert grid == [(s, w, 5, G) for s in (1, 2) for w in ("mix:0.5", "wf/halves.json") for G in (2, 4)]
     assert [c.config_id for c in sweep.configurations] == list(range(8))
@@ -190,7 +190,7 @@ def engine_results(sweep):
         agg = aggregate(simulate_blocks(c.config, sweep.seed, range(c.blocks), c.stream))
         for metric, stats in agg.items():
             for g, (mean, se) in enumerate(zip(stats["mean"], stats["stderr"], strict=True), start=1):
-                rows.append((c.config.model, c.params, c.workflow, c.config.n, c.config.generations, g,
+                rows.append((c.config.model, c.params, c.workflow, c.config.n, c.config.G, g,
                              metric, mean, se, c.config.replicates))
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return frame.sort_values(COLUMNS, kind="mergesort").reset_index(drop=True)
