@@ -32,10 +32,9 @@ from IPython.display import Math, display
 
 from numerics.plots import risk_ratio_figure, save_figure
 from numerics.precision import limit_estimate
-from proofs_check.cli.latex import latex_document, model_risk_latex
 from theory import preset, risk_ratios
 from theory.closed_form import closed_form
-from theory.latex import latex_pieces
+from theory.latex import latex_pieces, latex_snippet, model_risk_latex
 
 paper = Path(tempfile.mkdtemp(prefix="pi2over6-paper-"))
 paper
@@ -69,7 +68,7 @@ display(Math(model_tex.split("\\begin{gather*}\n")[1].split("\\end{gather*}")[0]
 command = [sys.executable, "-m", "proofs_check", "latex", "mix:0.5", "--model", "gaussian-mean", "--set",
            "estimator=median"]
 snippet = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-assert snippet == latex_document("mix:0.5", "gaussian-mean", {"estimator": "median"})
+assert snippet == latex_snippet("mix:0.5", table=False, model="gaussian-mean", params={"estimator": "median"})
 (paper / "risk.tex").write_text(snippet)
 print(snippet)
 

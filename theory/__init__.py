@@ -14,7 +14,7 @@ from .closed_form import (
     risk_bound,
     risk_limit,
 )
-from .latex import latex_pieces, latex_snippet, ratio_table
+from .latex import latex_pieces, latex_snippet, model_risk_latex, ratio_table
 from .models import (
     FAMILIES,
     MODEL_NAMES,
@@ -58,5 +58,5 @@ __all__ = [
     # closed forms, limits, LaTeX
     "Bound", "ClosedForm", "PooledFitIdentity", "Recurrence", "closed_form", "closed_form_from_terms",
     "family_terms", "find_recurrence", "pooled_fit_identity", "risk_bound", "risk_limit", "latex_pieces",
-    "latex_snippet", "ratio_table",
+    "latex_snippet", "model_risk_latex", "ratio_table",
 ]

@@ -1,9 +1,11 @@
-"""LaTeX of a family's risk ratios, printed by SymPy and ready to paste.
+"""LaTeX of a family's risk ratios and of a model's risk, printed by SymPy and ready to paste.
 
 :func:`latex_pieces` returns the proved recurrence, the closed form, the limit, the
 bound and a booktabs table of the exact ratios, each a LaTeX string (math without
-delimiters; the table a ``tabular``). :func:`latex_snippet` wraps them into a block
-that a paper can ``\\input`` (it needs ``amsmath`` and ``booktabs``).
+delimiters; the table a ``tabular``). :func:`model_risk_latex` prints a model's
+asymptotic covariance V and the risk of generation k. :func:`latex_snippet` wraps
+them into the block that a paper can ``\\input`` and that ``pi2over6 latex`` prints
+(it needs ``amsmath``, and ``booktabs`` for the table).
 
 Every formula is a SymPy object (``Eq``, ``Sum``, ``Limit``, relations) printed by
 :func:`sympy.latex`; R(k + i) is printed as R_{k + i} and a harmonic number
@@ -12,6 +14,7 @@ harmonic(k, p) as the sum it stands for.
 
 from __future__ import annotations
 
+import numpy as np
 import sympy as sp
 
 from .closed_form import R, closed_form, k
@@ -19,7 +22,8 @@ from .process import risk_ratios
 from .rationals import as_sympy
 from .workflow import Workflow
 
-__all__ = ["latex_pieces", "latex_snippet", "ratio_table", "display_form", "default_workflow", "tex_text"]
+__all__ = ["latex_pieces", "latex_snippet", "model_risk_latex", "ratio_table", "display_form", "default_workflow",
+           "tex_text"]
 
 _Rk = sp.IndexedBase("R")
 _j = sp.Symbol("j", integer=True, positive=True)
@@ -59,6 +63,18 @@ def _latex(expr):
 
 def ratio_table(workflow, digits=6):
     r"""A booktabs ``tabular`` of k, R_k exact, R_k in decimals and ARE_k = 1/R_k.
+
+    Parameters
+    ----------
+    workflow : Workflow, preset spelling or path
+        The workflow (:data:`theory.presets.WorkflowLike`; a spelling runs its default
+        number of generations, see :func:`theory.presets.load_workflow`).
+    digits : int, default 6
+        Decimals of the decimal columns.
+
+    Returns
+    -------
+    str
 
     Examples
     --------
@@ -167,24 +183,139 @@ def _family_closed_form(family):
         return None
 
 
-def latex_snippet(family, generations=None):
-    r"""A block of LaTeX a paper can ``\input``: the formulas in ``gather*`` and the table in a ``table``.
+_LONG = 600  # characters of LaTeX beyond which V is shown at the truth only
+
+
+def model_risk_latex(model, params=None):
+    r"""LaTeX of a model's asymptotic covariance V and of the risk of generation k.
+
+    V is the estimator's asymptotic covariance in the model's parameter vector
+    (:meth:`theory.models.SymbolicModel.asymptotic_covariance`), printed by SymPy;
+    a V whose LaTeX would run past a few lines (logistic regression's integrals) is
+    shown at the truth, to six significant digits. The risk is the squared error on
+    the natural parameter, ``E||theta_k - theta_0||^2 = R_k tr(V_nat)/n + o(1/n)`` as
+    n grows with k fixed, symbolically and at the truth set by ``params``.
+
+    Parameters
+    ----------
+    model : str
+        A model name (:data:`theory.models.MODEL_NAMES`).
+    params : dict, optional
+        Model parameters (validated; defaults filled in).
+
+    Returns
+    -------
+    str
+        A comment line naming the model, then a ``gather*`` block.
+
+    Examples
+    --------
+    >>> text = model_risk_latex("gaussian-mean", {"estimator": "median", "sigma": "2"})
+    >>> print(text.splitlines()[0])
+    % Model gaussian-mean, estimator median; parameters mu = 0.0, sigma = 2.0.
+    >>> r"V = \left[\begin{matrix}\frac{\pi \sigma^{2}}{2}\end{matrix}\right]" in text
+    True
+    >>> text.splitlines()[-2].endswith(r"= R_k\,\frac{2 \pi}{n} + o\!\left(\frac{1}{n}\right)")
+    True
+    """
+    from .models import get_model
+
+    symbolic = get_model(model)
+    full = symbolic.validate_params(params or {})
+    V = symbolic.asymptotic_covariance(None, full)
+    theta = symbolic.theta(full)
+    natural = symbolic.natural_indices(full)
+    truth = symbolic.truth(full)
+    trace = V.extract(natural, natural).trace()
+    closed = not trace.has(sp.Integral)  # integrals (logistic) stay as they are: simplify would crawl
+    if closed:
+        trace = sp.simplify(trace)
+    n = sp.Symbol("n", positive=True)
+    settings = ", ".join(f"{key} = {value}" for key, value in full.items() if key != "estimator")
+    header = (f"% Model {symbolic.name}, estimator {symbolic.estimator(full)}"
+              + (f"; parameters {settings}." if settings else "."))
+    vector = "(" + ", ".join(sp.latex(t) for t in theta) + ")"
+    partial = len(natural) != len(theta)
+    natural_note = (r",\quad \text{natural parameter } (" + ", ".join(sp.latex(theta[i]) for i in natural)
+                    + ")") if partial else ""
+    shown_V = sp.latex(V)
+    lines = [header]
+    if len(shown_V) > _LONG:
+        # the numbers come from the model's own numeric evaluation of V at the truth
+        lines.append(f"% V has {len(shown_V)} characters of LaTeX symbolically; its natural block is shown "
+                     "at the truth.")
+        block = sp.Matrix(symbolic.natural_covariance(full)).applyfunc(lambda x: sp.Float(x, 6))
+        name = r"V_{\mathrm{nat}}" if partial else "V"
+        first = name + " = " + sp.latex(block) + r"\ \text{at the truth}"
+    else:
+        first = "V = " + shown_V
+    o = r" + o\!\left(\frac{1}{n}\right)"
+    risk = (r"\operatorname{E}\lVert\hat\theta_k-\theta_0\rVert^2 = R_k\,\frac{\operatorname{tr} V"
+            + (r"_{\mathrm{nat}}" if partial else "") + "}{n}" + o)
+    if len(sp.latex(trace)) <= _LONG:
+        risk += r" = R_k\," + sp.latex(trace / n) + o
+    if closed:
+        at_truth = sp.nsimplify(sp.simplify(trace.subs(truth)), [sp.pi])
+        if at_truth != trace:
+            risk += r" = R_k\," + sp.latex(at_truth / n) + o
+    else:
+        value = float(np.trace(symbolic.natural_covariance(full)))
+        risk += r" \approx R_k\," + sp.latex(sp.Float(value, 6) / n) + r"\ \text{at the truth}"
+    lines += [r"\begin{gather*}", first + r",\quad \theta = " + vector + natural_note + r" \\", risk,
+              r"\end{gather*}"]
+    return "\n".join(lines)
+
+
+def latex_snippet(family, generations=None, *, table=True, model=None, params=None):
+    r"""The block of LaTeX a paper can ``\input``, as ``pi2over6 latex`` prints it.
+
+    The proved formulas of the family in ``gather*`` (needs ``amsmath``), the table of
+    exact ratios in a ``table`` (needs ``booktabs``; always there when no closed form
+    is proved), and with ``model`` that model's V and risk (:func:`model_risk_latex`).
+
+    Parameters
+    ----------
+    family : Workflow, preset spelling or path
+        As :func:`latex_pieces`.
+    generations : int, optional
+        Rows of the table, as :func:`latex_pieces`.
+    table : bool, default True
+        Include the table of exact ratios.
+    model : str, optional
+        Also print this model's V and risk.
+    params : dict, optional
+        The model's parameters.
+
+    Returns
+    -------
+    str
+        The snippet, ending in a newline.
 
     Examples
     --------
     >>> text = latex_snippet("discard", generations=2)
     >>> print(text.splitlines()[0])
-    % Risk ratios R_k = Var H_k / Var H_1 of the workflow discard (needs amsmath and booktabs).
+    % pi2over6: risk ratios R_k = Var H_k / Var H_1 of the workflow discard (needs amsmath, booktabs).
     >>> r"\begin{gather*}" in text and r"\begin{tabular}{rlll}" in text
     True
+    >>> r"\toprule" in latex_snippet("augment", table=False)
+    False
     """
+    workflow = default_workflow(family, generations)
     pieces = latex_pieces(family, generations)
-    name = default_workflow(family, generations).name or str(family)
-    lines = [f"% Risk ratios R_k = Var H_k / Var H_1 of the workflow {name} (needs amsmath and booktabs)."]
+    name = workflow.name or str(family)
+    lines = [f"% pi2over6: risk ratios R_k = Var H_k / Var H_1 of the workflow {name} "
+             f"(needs amsmath{', booktabs' if table else ''})."]
     formulas = [pieces[key] for key in ("recurrence", "closed_form", "limit", "bound") if pieces[key]]
     if formulas:
         lines += [r"\begin{gather*}", " \\\\\n".join(formulas), r"\end{gather*}"]
-    caption = tex_text(name)
-    lines += [r"\begin{table}[ht]", r"\centering", pieces["table"],
-              rf"\caption{{Exact risk ratios $R_k$ of the workflow \texttt{{{caption}}}.}}", r"\end{table}"]
-    return "\n".join(lines)
+    else:
+        lines.append("% No closed form is proved for this workflow; its exact ratios follow (needs booktabs).")
+        table = True
+    if table:
+        lines += [r"\begin{table}[ht]", r"\centering", pieces["table"],
+                  rf"\caption{{Exact risk ratios $R_k$ of the workflow \texttt{{{tex_text(name)}}}.}}",
+                  r"\end{table}"]
+    if model is not None:
+        lines.append(model_risk_latex(model, params))
+    return "\n".join(lines) + "\n"

@@ -144,6 +144,22 @@ def test_latex_snippet_compiles(tmp_path, capsys, monkeypatch, argv):
     assert ok, f"the snippet does not compile:\n{text}\n--- pdflatex log ---\n{log}"
 
 
+@pytest.mark.parametrize("argv, call", [
+    (["augment"], (("augment", None), {"table": False})),
+    (["plain.toml", "--generations", "2"], (("plain.toml", 2), {"table": False})),
+    (["mix:0.5", "--table", "--model", "gaussian-mean", "--set", "estimator=median"],
+     (("mix:0.5", None), {"table": True, "model": "gaussian-mean", "params": {"estimator": "median"}})),
+])
+def test_latex_prints_the_library_snippet_byte_for_byte(tmp_path, capsys, monkeypatch, argv, call):
+    from theory.latex import latex_snippet
+
+    (tmp_path / "plain.toml").write_text(PLAIN_FILE)
+    monkeypatch.chdir(tmp_path)
+    status, text, _ = run(["latex", *argv], capsys)
+    args, kwargs = call
+    assert status == 0 and text == latex_snippet(*args, **kwargs)
+
+
 def test_latex_carries_the_proved_formulas_and_the_exact_ratios(capsys):
     import sympy as sp
 
