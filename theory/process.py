@@ -163,15 +163,13 @@ def covariance(workflow: WorkflowLike, G=None):
 
     Parameters
     ----------
-    workflow : Workflow, preset spelling or path
-        The workflow (:data:`theory.presets.WorkflowLike`).
-    G : int, optional
-        The number of generations (default as :func:`theory.presets.load_workflow`).
+    workflow, G
+        The workflow and the number of generations, as for :func:`linear_form`.
 
     Returns
     -------
     list of list of Fraction
-        G x G.
+        Cov(H_i, H_j) for i, j = 1..G (rows i).
 
     Examples
     --------
@@ -227,14 +225,13 @@ def variances(workflow: WorkflowLike, G=None):
 
     Parameters
     ----------
-    workflow : Workflow, preset spelling or path
-        The workflow (:data:`theory.presets.WorkflowLike`).
-    G : int, optional
-        The number of generations (default as :func:`theory.presets.load_workflow`).
+    workflow, G
+        The workflow and the number of generations, as for :func:`linear_form`.
 
     Returns
     -------
     list of Fraction
+        Var H_1, ..., Var H_G.
 
     Examples
     --------
@@ -261,14 +258,13 @@ def risk_ratios(workflow: WorkflowLike, G=None):
 
     Parameters
     ----------
-    workflow : Workflow, preset spelling or path
-        The workflow (:data:`theory.presets.WorkflowLike`).
-    G : int, optional
-        The number of generations (default as :func:`theory.presets.load_workflow`).
+    workflow, G
+        The workflow and the number of generations, as for :func:`linear_form`.
 
     Returns
     -------
     list of Fraction
+        R_1 = 1, R_2, ..., R_G.
 
     Examples
     --------
@@ -287,14 +283,13 @@ def efficiencies(workflow: WorkflowLike, G=None):
 
     Parameters
     ----------
-    workflow : Workflow, preset spelling or path
-        The workflow (:data:`theory.presets.WorkflowLike`).
-    G : int, optional
-        The number of generations (default as :func:`theory.presets.load_workflow`).
+    workflow, G
+        The workflow and the number of generations, as for :func:`linear_form`.
 
     Returns
     -------
     list of Fraction
+        1, 1/R_2, ..., 1/R_G.
 
     Examples
     --------
@@ -309,14 +304,13 @@ def covariance_float(workflow: WorkflowLike, G=None) -> np.ndarray:
 
     Parameters
     ----------
-    workflow : Workflow, preset spelling or path
-        The workflow (:data:`theory.presets.WorkflowLike`).
-    G : int, optional
-        The number of generations (default as :func:`theory.presets.load_workflow`).
+    workflow, G
+        The workflow and the number of generations, as for :func:`linear_form`.
 
     Returns
     -------
     ndarray, shape (G, G)
+        Cov(H_i, H_j), float64.
 
     Examples
     --------
@@ -333,14 +327,13 @@ def risk_ratios_float(workflow: WorkflowLike, G=None) -> np.ndarray:
 
     Parameters
     ----------
-    workflow : Workflow, preset spelling or path
-        The workflow (:data:`theory.presets.WorkflowLike`).
-    G : int, optional
-        The number of generations (default as :func:`theory.presets.load_workflow`).
+    workflow, G
+        The workflow and the number of generations, as for :func:`linear_form`.
 
     Returns
     -------
     ndarray, shape (G,)
+        R_1 = 1, ..., R_G, float64.
 
     Examples
     --------

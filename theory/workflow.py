@@ -14,13 +14,10 @@ uses the whole batch.
 
 :class:`Workflow` validates whatever builds it (:meth:`Workflow.from_data`, a
 preset, or the constructor itself), so an impossible workflow never reaches the
-process. It prints as a short summary, one line per generation::
-
-    2: new R2; 0.25 R2 + 0.75 S1 -> S2(2n)
-
-reads "generation 2 collects a fresh real batch R2 (n points), fits R2 and S1 with
-shares 1/4 and 3/4 and emits S2 (2n points)"; ``R0(n/2)`` is a subsample of n/2
-points of R0, and a batch without a size has n points.
+process. The file format is read by :mod:`theory.workflow_format`; a workflow prints
+as a short summary, one line per generation, in the notation of
+:mod:`theory.workflow_summary`; :meth:`Workflow.in_points` gives its sizes in points
+at a sample size n, for the simulators.
 """
 
 from __future__ import annotations
@@ -28,14 +25,12 @@ from __future__ import annotations
 import json
 import math
 import numbers
-import re
-import tomllib
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import NamedTuple
 
-from .rationals import format_rational, rational_to_data, to_rational
+from .rationals import rational_to_data, to_rational
 
 __all__ = ["WorkflowError", "FitEntry", "Generation", "Workflow", "Share", "GenerationInPoints",
            "WorkflowInPoints"]
@@ -43,11 +38,6 @@ __all__ = ["WorkflowError", "FitEntry", "Generation", "Workflow", "Share", "Gene
 
 class WorkflowError(ValueError):
     """A workflow that cannot be built; the message names the place and the bad value."""
-
-
-_ABSOLUTE = re.compile(r"^(R|S)(\d+)$")
-_RELATIVE = re.compile(r"^(R|S)\[(-?\d+)\]$")
-_RANGE = re.compile(r"^(R|S)\[(?:(-\d+))?:\]$")
 
 
 class FitEntry(NamedTuple):
@@ -207,8 +197,14 @@ class Workflow:
                 from None
         if not listed:
             raise WorkflowError("a workflow needs at least one generation, got none")
-        real = self.real if _positive_fraction(self.real) else _positive(self.real, "real (the size of R0)")
-        then = None if self.then is None else _generation(_generation_data(self.then, "the 'then' rule"), None)
+        real = self.real
+        if not _positive_fraction(real):
+            real = _format().parse_positive(_plain(real), "real (the size of R0)")
+        if self.then is not None:
+            fmt = _format()
+            then = fmt.parse_generation(fmt.generation_as_data(self.then, "the 'then' rule"), None)
+        else:
+            then = None
         listed, shares = _validated(listed, real)
         object.__setattr__(self, "generations", listed)
         object.__setattr__(self, "real", real)
@@ -232,22 +228,7 @@ class Workflow:
         ``generations`` asks for that many generations: fewer than listed keeps the
         first ones; more needs a ``then`` rule.
         """
-        if not isinstance(data, dict):
-            raise WorkflowError(f"a workflow must be a table/object, got {type(data).__name__}: {data!r}")
-        unknown = set(data) - {"name", "real", "generations", "then"}
-        if unknown:
-            raise WorkflowError(f"unknown workflow key(s) {sorted(unknown)}; expected name, real, generations, then")
-        real = _positive(data.get("real", 1), "real (the size of R0)")
-        listed = data.get("generations", [])
-        if not isinstance(listed, list):
-            raise WorkflowError(f"'generations' must be a list of generations, got {listed!r}")
-        gens = tuple(_generation(g, k) for k, g in enumerate(listed, start=1))
-        then = _generation(data["then"], None) if "then" in data else None
-        if not gens and then is None:
-            raise WorkflowError("a workflow needs at least one generation (or a 'then' rule)")
-        name = name if name is not None else data.get("name")
-        G = generations if generations is not None else max(len(gens), 1)
-        return cls(_with_rule(gens, then, G, name), real, then, name)
+        return cls(*_format().parse_workflow(data, name, generations))
 
     @classmethod
     def from_file(cls, path, generations=None):
@@ -259,19 +240,7 @@ class Workflow:
             If the file is missing, malformed or describes an invalid workflow.
         """
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as err:
-            raise WorkflowError(f"cannot read workflow file {str(path)!r}: {err.strerror}") from None
-        try:
-            if path.suffix.lower() == ".json":
-                data = json.loads(text, parse_float=Fraction)
-            elif path.suffix.lower() == ".toml":
-                data = tomllib.loads(text, parse_float=Fraction)
-            else:
-                raise WorkflowError(f"workflow file must end in .json or .toml, got {str(path)!r}")
-        except (json.JSONDecodeError, tomllib.TOMLDecodeError) as err:
-            raise WorkflowError(f"malformed workflow file {str(path)!r}: {err}") from None
+        data = _format().read_workflow_file(path)
         return cls.from_data(data, name=data.get("name", path.stem) if isinstance(data, dict) else None,
                              generations=generations)
 
@@ -290,7 +259,7 @@ class Workflow:
             # a prefix of a valid workflow is valid, with the same shares
             return Workflow._trusted(self.generations[:generations], self.real, self.then, self.name,
                                      self._shares[:generations])
-        return Workflow(_with_rule(self.generations, self.then, generations, self.name), self.real, self.then,
+        return Workflow(_format().with_rule(self.generations, self.then, generations, self.name), self.real, self.then,
                         self.name)
 
     # ----------------------------------------------------------------- reading
@@ -430,10 +399,16 @@ number of points (n = 10); use workflow.at_sample_size(10)
     def describe(self, first=4, last=2):
         """A short summary: name and G, then one line per generation (the middle ones elided).
 
+        The notation is explained in :mod:`theory.workflow_summary`.
+
         Parameters
         ----------
         first, last : int
             How many generations to show at the start and the end of a long workflow.
+
+        Returns
+        -------
+        str
 
         Examples
         --------
@@ -444,33 +419,15 @@ number of points (n = 10); use workflow.at_sample_size(10)
           2: new R2; 0.25 R2 + 0.75 S1 -> S2(2n)
           3: new R3; 0.25 R3 + 0.75 S2 -> S3(2n)
         """
-        head = "Workflow" + ("" if self.name is None else f" {self.name!r}") + f" (G = {self.G}"
-        head += ")" if self.real == 1 else f"; R0 has {_times_n(self.real)} points)"
-        width = len(str(self.G))
-        lines = [head]
-        for k in _shown(self.G, first, last):
-            if k is None:
-                lines.append("  " + " " * (width - 1) + "...")
-                continue
-            lines.append(f"  {k:>{width}}: " + _describe(self.generations[k - 1], self._shares[k - 1], k, False))
-        if self.then is not None:
-            lines.append("  then: " + _describe(self.then, None, None, False))
-        return "\n".join(lines)
+        from .workflow_summary import summary
+
+        return summary(self, first, last)
 
     def _repr_latex_(self):
         """The summary as a LaTeX array, for Jupyter."""
-        from .latex import tex_text
+        from .workflow_summary import summary_latex
 
-        title = (r"\texttt{" + tex_text(self.name) + r"}\ " if self.name is not None else "") + f"(G = {self.G}"
-        title += ")" if self.real == 1 else r",\ |R_0| = " + _times_n(self.real, latex=True) + ")"
-        rows = []
-        for k in _shown(self.G, 4, 2):
-            body = r"\vdots & " if k is None else \
-                f"{k}: & " + _describe(self.generations[k - 1], self._shares[k - 1], k, True)
-            rows.append(body + r" \\")
-        if self.then is not None:
-            rows.append(r"\text{then } k: & " + _describe(self.then, None, None, True) + r" \\")
-        return "$$" + title + r"\qquad\begin{array}{rl}" + "\n" + "\n".join(rows) + "\n" + r"\end{array}$$"
+        return summary_latex(self)
 
 
 # --------------------------------------------------------------------- checks
@@ -483,7 +440,7 @@ def _validated(listed, real):
 
     The fast path (:func:`_resolved`) handles generations already in canonical form, as
     presets and parsed files build them; anything else goes through the file format's
-    parser (:func:`_generation`), which converts plain numbers and names a bad value
+    parser (:func:`theory.workflow_format.parse_generation`), which converts plain numbers and names a bad value
     exactly as :meth:`Workflow.from_data` does.
     """
     sizes = {"R0": real}
@@ -492,7 +449,8 @@ def _validated(listed, real):
     for k, gen in enumerate(listed, start=1):
         fit = _resolved(gen, k, sizes, checked)
         if fit is None:
-            gen = _generation(_generation_data(gen, f"generation {k}"), k)
+            fmt = _format()
+            gen = fmt.parse_generation(fmt.generation_as_data(gen, f"generation {k}"), k)
             fit = _resolved(gen, k, sizes, checked)
             changed = True
         generations.append(gen)
@@ -523,7 +481,7 @@ def _resolved(gen, k, sizes, checked):
         batch, count, weight = entry
         size = sizes.get(batch)
         if size is None:
-            if not (isinstance(batch, str) and _ABSOLUTE.match(batch)):
+            if not (isinstance(batch, str) and _format().ABSOLUTE.match(batch)):
                 return None
             raise WorkflowError(f"generation {k}, fit entry {i}: batch {batch!r} does not exist yet "
                                 f"({_missing_batch_hint(batch)})")
@@ -581,24 +539,21 @@ def _missing_batch_hint(batch):
     return "a real batch R<j> exists from generation j on, if that generation sets new_real"
 
 
-def _with_rule(listed, rule, G, name):
-    """Exactly ``G`` generations: the first ``G`` listed ones, then the rule's instances."""
-    if isinstance(G, bool) or not isinstance(G, int) or G < 1:
-        raise WorkflowError(f"the number of generations must be a positive integer, got {G!r}")
-    out = list(listed[:G])
-    if G > len(out):
-        if rule is None:
-            raise WorkflowError(f"workflow {name or ''!s} lists {len(listed)} generations and has no 'then' rule, "
-                                f"so it cannot run {G} generations")
-        for k in range(len(out) + 1, G + 1):
-            out.append(_instantiate(rule, k, out))
-    return tuple(out)
-
-
 def _sample_size(n):
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
         raise WorkflowError(f"the base sample size n must be a positive integer, got {n!r}")
     return int(n)
+
+
+def _format():
+    """The file-format module (:mod:`theory.workflow_format`), which imports this one: loaded when first used."""
+    from . import workflow_format
+
+    return workflow_format
+
+
+def _plain(value):
+    return rational_to_data(value) if isinstance(value, Fraction) else value
 
 
 def _short(value, limit=80):
@@ -606,170 +561,3 @@ def _short(value, limit=80):
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-# --------------------------------------------------------------------- parsing
-def _rational(value, what):
-    try:
-        return to_rational(value, what)
-    except ValueError as err:
-        raise WorkflowError(str(err)) from None
-
-
-def _positive(value, what):
-    number = _rational(value, what)
-    if number <= 0:
-        raise WorkflowError(f"{what} must be positive, got {value!r}")
-    return number
-
-
-def _generation_data(gen, where):
-    """A Generation (or something shaped like one) as data, to be parsed with the file format's checks."""
-    def value(x):
-        return rational_to_data(x) if isinstance(x, Fraction) else x
-
-    try:
-        data = {"fit": [{"batch": e.batch, **({} if e.count is None else {"count": value(e.count)}),
-                         **({} if e.weight is None else {"weight": value(e.weight)})} for e in gen.fit]}
-        for key in ("new_real", "emit"):
-            if getattr(gen, key) is not None:
-                data[key] = value(getattr(gen, key))
-    except (AttributeError, TypeError):
-        raise WorkflowError(f"{where} must be a Generation(fit, new_real, emit) with FitEntry(batch, count, weight) "
-                            f"entries, got {_short(gen)}") from None
-    return data
-
-
-def _generation(data, k):
-    where = f"generation {k}" if k is not None else "the 'then' rule"
-    if not isinstance(data, dict):
-        raise WorkflowError(f"{where} must be a table/object with a 'fit' list, got {data!r}")
-    unknown = set(data) - {"fit", "new_real", "emit"}
-    if unknown:
-        raise WorkflowError(f"{where}: unknown key(s) {sorted(unknown)}; expected fit, new_real, emit")
-    fit = data.get("fit")
-    if not isinstance(fit, list) or not fit:
-        raise WorkflowError(f"{where}: 'fit' must be a non-empty list of batches, got {fit!r}")
-    entries = []
-    for i, entry in enumerate(fit, start=1):
-        at = f"{where}, fit entry {i}"
-        if not isinstance(entry, dict) or "batch" not in entry:
-            raise WorkflowError(f"{at} must be a table/object with a 'batch', got {entry!r}")
-        unknown = set(entry) - {"batch", "count", "weight"}
-        if unknown:
-            raise WorkflowError(f"{at}: unknown key(s) {sorted(unknown)}; expected batch, count, weight")
-        batch = entry["batch"]
-        pattern_ok = isinstance(batch, str) and (
-            _ABSOLUTE.match(batch) or (k is None and (_RELATIVE.match(batch) or _RANGE.match(batch))))
-        if not pattern_ok:
-            allowed = "R0, R<k> or S<k>" + (", or relative names R[0], S[-1], S[-3:], S[:]" if k is None else "")
-            raise WorkflowError(f"{at}: bad batch name {batch!r}; use {allowed}")
-        count = _positive(entry["count"], f"{at}: count") if "count" in entry else None
-        weight = None
-        if "weight" in entry:
-            weight = _rational(entry["weight"], f"{at}: weight")
-            if weight < 0:
-                raise WorkflowError(f"{at}: weight must be at least 0, got {entry['weight']!r}")
-        entries.append(FitEntry(batch, count, weight))
-    new_real = _positive(data["new_real"], f"{where}: new_real") if "new_real" in data else None
-    emit = _positive(data["emit"], f"{where}: emit") if "emit" in data else None
-    return Generation(tuple(entries), new_real, emit)
-
-
-def _instantiate(rule, k, earlier):
-    """The rule's generation for generation ``k``, relative batch names made absolute."""
-    fit = []
-    for i, entry in enumerate(rule.fit, start=1):
-        rel, rng = _RELATIVE.match(entry.batch), _RANGE.match(entry.batch)
-        if rel:
-            kind, offset = rel.group(1), int(rel.group(2))
-            j = k + offset
-            if offset > 0 or (kind == "S" and offset == 0) or j < 0:
-                raise WorkflowError(
-                    f"generation {k}, fit entry {i} (from the 'then' rule): {entry.batch!r} names "
-                    f"batch {kind}{j}, which does not exist at generation {k}")
-            fit.append(FitEntry(f"{kind}{j}", entry.count, entry.weight))
-        elif rng:
-            kind, start = rng.group(1), rng.group(2)
-            gens = list(earlier) + [rule]
-            first = max(0, k + int(start)) if start else 0
-            last = k - 1 if kind == "S" else k
-            for j in range(first, last + 1):
-                source = gens[j - 1] if j >= 1 else None
-                exists = (kind == "R" and j == 0) or (
-                    source is not None and (source.emit if kind == "S" else source.new_real) is not None)
-                if exists:
-                    fit.append(FitEntry(f"{kind}{j}", entry.count, entry.weight))
-        else:
-            fit.append(entry)
-    return Generation(tuple(fit), rule.new_real, rule.emit)
-
-
-# --------------------------------------------------------------------- display
-_LONG_FIT = 6   # entries beyond which a fit is shown as its first three, "...", its last
-
-
-def _shown(G, first, last):
-    """The generations a summary shows: all, or the first and last ones around None (the elided middle)."""
-    if G <= first + last + 1:
-        return list(range(1, G + 1))
-    return [*range(1, first + 1), None, *range(G - last + 1, G + 1)]
-
-
-def _times_n(x, latex=False):
-    """``x n`` points spelled compactly: n, 2n, n/3, 3n/2."""
-    p, q = x.numerator, x.denominator
-    top = "n" if p == 1 else f"{p}n"
-    if q == 1:
-        return top
-    return rf"\tfrac{{{top}}}{{{q}}}" if latex else f"{top}/{q}"
-
-
-def _number(x, latex):
-    """A share: whole, a short exact decimal, else p/q (a fraction in LaTeX)."""
-    text = format_rational(x)
-    return rf"\tfrac{{{x.numerator}}}{{{x.denominator}}}" if latex and "/" in text else text
-
-
-def _batch(name, latex):
-    """A batch name; in LaTeX R3 is R_{3} and a rule's S[-1] is S_{k-1}, S[-2:] is S_{k-2},...,S_{k-1}."""
-    if not latex:
-        return name
-    kind, rest = name[0], name[1:]
-    if rest.isdigit():
-        return f"{kind}_{{{rest}}}"
-    top = "k" if kind == "R" else "k-1"
-    rel = _RELATIVE.match(name)
-    if rel:
-        offset = int(rel.group(2))
-        return f"{kind}_{{k{offset:+d}}}" if offset else f"{kind}_{{k}}"
-    start = _RANGE.match(name).group(2)
-    first = f"k{int(start):+d}" if start else ("0" if kind == "R" else "1")
-    return rf"{kind}_{{{first}}},\dots,{kind}_{{{top}}}"
-
-
-def _describe(gen, shares, k, latex):
-    """One generation in the notation of the module docstring; ``k`` None for the rule."""
-    here = "[0]" if k is None else str(k)
-    text = []
-    if gen.new_real is not None:
-        size = "" if gen.new_real == 1 else f"({_times_n(gen.new_real, latex)})"
-        text.append((r"\text{new } " if latex else "new ") + _batch("R" + here, latex) + size
-                    + (r";\ " if latex else "; "))
-    weighted = gen.fit[0].weight is not None
-    entries = []
-    for i, e in enumerate(gen.fit):
-        # listed generations show their normalised shares and counts that differ from the batch size;
-        # the rule, whose batches have no size yet, shows what it says
-        share, count = (e.weight, e.count) if shares is None else (shares[i].share, shares[i].count)
-        whole = e.count is None or (shares is not None and count == shares[i].size)
-        item = (_number(share, latex) + (r"\," if latex else " ") if weighted else "") + _batch(e.batch, latex)
-        entries.append(item + ("" if whole else f"({_times_n(count, latex)})"))
-    dots = r"\dots" if latex else "..."
-    if len(entries) > _LONG_FIT:
-        count = len(entries)
-        entries = entries[:3] + [dots, entries[-1]]
-        entries[-1] += rf"\ ({count}\text{{ batches}})" if latex else f" ({count} batches)"
-    text.append(" + ".join(entries))
-    if gen.emit is not None:
-        size = "" if gen.emit == 1 else f"({_times_n(gen.emit, latex)})"
-        text.append((r" \to " if latex else " -> ") + _batch("S" + here, latex) + size)
-    return "".join(text)
