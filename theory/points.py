@@ -28,6 +28,8 @@ class FitEntryPoints(NamedTuple):
 def fit_points(workflow: Workflow, n):
     """Per generation, the fit entries with sizes and counts in points.
 
+    The sizes come from :meth:`theory.workflow.Workflow.in_points`, as lists.
+
     Raises
     ------
     ValueError
@@ -41,21 +43,8 @@ def fit_points(workflow: Workflow, n):
     [FitEntryPoints(batch='R0', points=5, count=5, share=Fraction(1, 2), source=0), \
 FitEntryPoints(batch='S1', points=5, count=5, share=Fraction(1, 2), source=1)]
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"the base sample size n must be a positive integer, got {n!r}")
-    out = []
-    for k, fit in enumerate(workflow.shares(), start=1):
-        row = []
-        for s in fit:
-            size, count = s.size * n, s.count * n
-            for what, value in (("size", size), ("count", count)):
-                if value.denominator != 1:
-                    raise ValueError(
-                        f"generation {k}, batch {s.batch}: {what} times n = {value} is not a whole number of "
-                        f"points; simulate workflow.at_sample_size({n})")
-            row.append(FitEntryPoints(s.batch, int(size), int(count), s.share, s.source))
-        out.append(row)
-    return out
+    return [[FitEntryPoints(s.batch, s.size, s.count, s.share, s.source) for s in gen.fit]
+            for gen in workflow.in_points(n).generations]
 
 
 def discard_sizes(workflow: Workflow, n):

@@ -308,8 +308,8 @@ class Workflow:
         >>> preset("subsample", 3).in_points(10)
         Traceback (most recent call last):
         ...
-        theory.workflow.WorkflowError: generation 3, fit entry 1 (R0): count times n = 10/3 is not a whole \
-number of points (n = 10); use workflow.at_sample_size(10)
+        theory.workflow.WorkflowError: generation 3, batch R0: count times n = 10/3 is not a whole number of \
+points; simulate workflow.at_sample_size(10)
         """
         n = _sample_size(n)
         cache = {}    # sizes repeat as one object: multiply each once
@@ -319,16 +319,16 @@ number of points (n = 10); use workflow.at_sample_size(10)
             if got is None:
                 product = value * n
                 if product.denominator != 1:
-                    raise WorkflowError(f"{where} times n = {product} is not a whole number of "
-                                        f"points (n = {n}); use workflow.at_sample_size({n})")
+                    raise WorkflowError(f"{where} times n = {product} is not a whole number of points; "
+                                        f"simulate workflow.at_sample_size({n})")
                 got = cache[id(value)] = product.numerator
             return got
 
         gens = []
         for k, (gen, fit) in enumerate(zip(self.generations, self._shares, strict=True), start=1):
-            entries = tuple(Share(s.batch, points(s.size, f"generation {k}, fit entry {i} ({s.batch}): size"),
-                                  points(s.count, f"generation {k}, fit entry {i} ({s.batch}): count"), s.share)
-                            for i, s in enumerate(fit, start=1))
+            entries = tuple(Share(s.batch, points(s.size, f"generation {k}, batch {s.batch}: size"),
+                                  points(s.count, f"generation {k}, batch {s.batch}: count"), s.share)
+                            for s in fit)
             gens.append(GenerationInPoints(
                 entries, None if gen.new_real is None else points(gen.new_real, f"generation {k}: new_real"),
                 None if gen.emit is None else points(gen.emit, f"generation {k}: emit")))

@@ -237,8 +237,8 @@ def test_points_are_the_rounded_workflow_times_n(data, n):
 
 
 def test_points_refuse_a_fraction_of_a_point():
-    with pytest.raises(WorkflowError, match=r"generation 1: emit times n = 5/2 is not a whole number of points "
-                                            r"\(n = 5\)"):
+    with pytest.raises(WorkflowError, match=r"generation 1: emit times n = 5/2 is not a whole number of points; "
+                                            r"simulate workflow.at_sample_size\(5\)"):
         preset("mix:0.5", 2).in_points(5)
     with pytest.raises(WorkflowError, match="n must be a positive integer, got 2.5"):
         preset("augment", 2).in_points(2.5)
