@@ -75,6 +75,7 @@ def ratio_table(workflow, digits=6):
     Returns
     -------
     str
+        A ``tabular`` environment, one row per generation.
 
     Examples
     --------

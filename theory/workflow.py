@@ -409,6 +409,7 @@ points; simulate workflow.at_sample_size(10)
         Returns
         -------
         str
+            A header line, then one line per generation shown.
 
         Examples
         --------
