@@ -48,6 +48,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from theory.presets import WorkflowLike, load_workflow
+from theory.process import reject_curation
 
 from .models.random import BlockRandom
 from .montecarlo import BLOCK, block_seed
@@ -137,6 +138,7 @@ def simulate_gp(workflow: WorkflowLike, replicates, seed, *, G=None, estimator="
     estimator = _SPELLINGS.get(estimator, estimator) if isinstance(estimator, str) else estimator
     if estimator not in ESTIMATORS:
         raise ValueError(f"estimator must be one of {', '.join(ESTIMATORS)}, got {estimator!r}")
+    reject_curation(workflow)
     if isinstance(replicates, bool) or not isinstance(replicates, int | np.integer) or replicates < 2:
         raise ValueError(f"replicates must be an integer of at least 2, got {replicates!r}")
     if estimator == "median":

@@ -36,13 +36,14 @@ import numpy as np
 
 from .presets import WorkflowLike, load_workflow
 from .rationals import as_fmpq, as_fraction
+from .workflow import Workflow, WorkflowError
 
 # Forward substitution beats a dense triangular solve while Omega has at most this many
 # non-zero entries per generation (measured in benchmarks/bench_foundation.py).
 SPARSE_FEEDBACK = 4
 
-__all__ = ["LinearForm", "linear_form", "exact_loadings", "covariance", "variances", "risk_ratios", "efficiencies",
-           "covariance_float", "risk_ratios_float"]
+__all__ = ["LinearForm", "linear_form", "exact_loadings", "covariance", "variances", "reject_curation", "risk_ratios",
+           "efficiencies", "covariance_float", "risk_ratios_float"]
 
 
 @dataclass(frozen=True)
@@ -112,8 +113,42 @@ def _floats(values):
     return np.array([cache[id(v)] if id(v) in cache else cache.setdefault(id(v), float(v)) for v in values])
 
 
+def reject_curation(workflow: Workflow):
+    """Raise for a workflow that curates: curation is outside the linear Gaussian theory.
+
+    A curated emission is a nonlinear function of the fit (:mod:`theory.curation`), so
+    the process of THEORY.md §3 does not describe it; the categorical model simulates it.
+
+    Parameters
+    ----------
+    workflow : Workflow
+
+    Raises
+    ------
+    WorkflowError
+        Naming the first generation that curates.
+
+    Examples
+    --------
+    >>> wf = Workflow.from_data({"generations": [{"fit": [{"batch": "R0"}], "emit": 1,
+    ...     "curate": {"candidates": 2, "reward": {"top": 1, "value": 1}}}]})
+    >>> reject_curation(wf)
+    Traceback (most recent call last):
+    ...
+    theory.workflow.WorkflowError: workflow curates in generation 1 (K = 2 candidates, \
+r_i = 1 for i <= 1, else 0): curation is outside the linear Gaussian theory (the emitted law is a \
+nonlinear function of the fit); simulate it with the categorical model
+    """
+    for k, gen in enumerate(workflow.generations, start=1):
+        if gen.curate is not None:
+            what = gen.curate.describe().removeprefix("curated: ")
+            raise WorkflowError(f"workflow {workflow.name + ' ' if workflow.name else ''}curates in generation {k} "
+                                f"({what}): curation is outside the linear Gaussian theory (the emitted law is a "
+                                "nonlinear function of the fit); simulate it with the categorical model")
+
+
 def linear_form(workflow: WorkflowLike, G=None) -> LinearForm:
-    """The linear-Gaussian system that a workflow's fits define.
+    """The linear-Gaussian system that a workflow's fits define (a curating workflow is rejected).
 
     Parameters
     ----------
@@ -134,6 +169,7 @@ def linear_form(workflow: WorkflowLike, G=None) -> LinearForm:
     ([(1, 0, Fraction(1, 1))], ['Z[R0]', 'Z[S1]'], [Fraction(1, 1), Fraction(1, 1)])
     """
     workflow = load_workflow(workflow, G)
+    reject_curation(workflow)
     index, names, noise = {}, [], []
     feedback, direct = [], []
     for k, fit in enumerate(workflow.shares()):

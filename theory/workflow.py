@@ -12,6 +12,10 @@ built: ``S[-1]`` is ``S<k-1>``, ``R[0]`` is ``R<k>``, ``S[-3:]`` the last three
 synthetic batches that exist and ``S[:]`` all of them. An entry without ``count``
 uses the whole batch.
 
+A generation that emits may also *curate* what it emits (``curate``: a number of
+candidates and a reward per category, :mod:`theory.curation`); curation applies to
+models with categories and lies outside the linear Gaussian theory.
+
 :class:`Workflow` validates whatever builds it (:meth:`Workflow.from_data`, a
 preset, or the constructor itself), so an impossible workflow never reaches the
 process. The file format is read by :mod:`theory.workflow_format`; a workflow prints
@@ -30,6 +34,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import NamedTuple
 
+from .curation import Curation
 from .rationals import rational_to_data, to_rational
 
 __all__ = ["WorkflowError", "FitEntry", "Generation", "Workflow", "Share", "GenerationInPoints",
@@ -58,11 +63,12 @@ class FitEntry(NamedTuple):
 
 
 class Generation(NamedTuple):
-    """What one generation collects, fits and emits."""
+    """What one generation collects, fits and emits (and how it curates what it emits)."""
 
     fit: tuple[FitEntry, ...]
     new_real: Fraction | None = None
     emit: Fraction | None = None
+    curate: Curation | None = None
 
     def to_data(self):
         """The generation as plain data (the workflow file's format)."""
@@ -72,6 +78,8 @@ class Generation(NamedTuple):
         data["fit"] = [entry.to_data() for entry in self.fit]
         if self.emit is not None:
             data["emit"] = rational_to_data(self.emit)
+        if self.curate is not None:
+            data["curate"] = self.curate.to_data()
         return data
 
 
@@ -94,11 +102,12 @@ class Share(NamedTuple):
 
 
 class GenerationInPoints(NamedTuple):
-    """One generation of :meth:`Workflow.in_points`: its fit (shares in points) and the sizes it creates."""
+    """One generation of :meth:`Workflow.in_points`: its fit (shares in points), the sizes it creates, its curation."""
 
     fit: tuple[Share, ...]
     new_real: int | None
     emit: int | None
+    curate: Curation | None = None
 
 
 @dataclass(frozen=True)
@@ -241,8 +250,8 @@ class Workflow:
         """
         path = Path(path)
         data = _format().read_workflow_file(path)
-        return cls.from_data(data, name=data.get("name", path.stem) if isinstance(data, dict) else None,
-                             generations=generations)
+        return cls(*_format().parse_workflow(data, data.get("name", path.stem) if isinstance(data, dict) else None,
+                                             generations, base=str(path.parent)))
 
     def expand(self, generations):
         """This workflow with exactly ``generations`` generations (the rule fills any beyond the list).
@@ -331,7 +340,7 @@ points; simulate workflow.at_sample_size(10)
                             for s in fit)
             gens.append(GenerationInPoints(
                 entries, None if gen.new_real is None else points(gen.new_real, f"generation {k}: new_real"),
-                None if gen.emit is None else points(gen.emit, f"generation {k}: emit")))
+                None if gen.emit is None else points(gen.emit, f"generation {k}: emit"), gen.curate))
         return WorkflowInPoints(n, points(self.real, "real (the size of R0)"), tuple(gens))
 
     def to_data(self):
@@ -363,7 +372,7 @@ points; simulate workflow.at_sample_size(10)
             return Generation(
                 tuple(FitEntry(e.batch, None if e.count is None else e.count * factor, e.weight) for e in g.fit),
                 None if g.new_real is None else g.new_real * factor,
-                None if g.emit is None else g.emit * factor)
+                None if g.emit is None else g.emit * factor, g.curate)
 
         return Workflow(tuple(gen(g) for g in self.generations), self.real * factor,
                         None if self.then is None else gen(self.then), self.name)
@@ -388,7 +397,7 @@ points; simulate workflow.at_sample_size(10)
 
         def gen(g):
             return Generation(tuple(FitEntry(e.batch, whole(e.count), e.weight) for e in g.fit),
-                              whole(g.new_real), whole(g.emit))
+                              whole(g.new_real), whole(g.emit), g.curate)
 
         return Workflow(tuple(gen(g) for g in self.generations), whole(self.real), None, self.name)
 
@@ -463,9 +472,11 @@ def _resolved(gen, k, sizes, checked):
     """Generation k's fit as Shares; None if the generation is not in canonical form (see _validated)."""
     if type(gen) is not Generation:
         return None
-    fit, new_real, emit = gen
-    if type(fit) is not tuple or not fit:
+    fit, new_real, emit, curate = gen
+    if type(fit) is not tuple or not fit or (curate is not None and type(curate) is not Curation):
         return None
+    if curate is not None and emit is None:
+        raise WorkflowError(f"generation {k}: 'curate' needs an 'emit' (curation chooses the emitted points)")
     for size in (new_real, emit):
         if size is not None and id(size) not in checked:
             if not _positive_fraction(size):

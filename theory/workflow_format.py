@@ -18,6 +18,7 @@ import tomllib
 from fractions import Fraction
 from pathlib import Path
 
+from .curation import Curation, CurationError
 from .rationals import rational_to_data, to_rational
 from .workflow import FitEntry, Generation, WorkflowError
 
@@ -31,11 +32,12 @@ RANGE = re.compile(r"^(R|S)\[(?:(-\d+))?:\]$")
 
 
 
-def parse_workflow(data, name=None, generations=None):
+def parse_workflow(data, name=None, generations=None, base=None):
     """The arguments ``(generations, real, then, name)`` of a Workflow, from a workflow file's object.
 
     ``generations`` asks for that many generations: fewer than listed keeps the
-    first ones; more needs a ``then`` rule.
+    first ones; more needs a ``then`` rule. ``base`` is the folder against which
+    relative file names (a curation's reward file) are read.
 
     Examples
     --------
@@ -52,8 +54,8 @@ def parse_workflow(data, name=None, generations=None):
     listed = data.get("generations", [])
     if not isinstance(listed, list):
         raise WorkflowError(f"'generations' must be a list of generations, got {listed!r}")
-    gens = tuple(parse_generation(g, k) for k, g in enumerate(listed, start=1))
-    then = parse_generation(data["then"], None) if "then" in data else None
+    gens = tuple(parse_generation(g, k, base) for k, g in enumerate(listed, start=1))
+    then = parse_generation(data["then"], None, base) if "then" in data else None
     if not gens and then is None:
         raise WorkflowError("a workflow needs at least one generation (or a 'then' rule)")
     name = name if name is not None else data.get("name")
@@ -129,14 +131,19 @@ def generation_as_data(gen, where):
         for key in ("new_real", "emit"):
             if getattr(gen, key) is not None:
                 data[key] = value(getattr(gen, key))
+        if getattr(gen, "curate", None) is not None:
+            data["curate"] = gen.curate
     except (AttributeError, TypeError):
         raise WorkflowError(f"{where} must be a Generation(fit, new_real, emit) with FitEntry(batch, count, weight) "
                             f"entries, got {reprlib.repr(gen)}") from None
     return data
 
 
-def parse_generation(data, k):
+def parse_generation(data, k, base=None):
     """One generation from its data; ``k`` is its number, None for the ``then`` rule (relative names allowed).
+
+    A ``curate`` entry is a :class:`~theory.curation.Curation` or its data (reward files
+    are read relative to ``base``).
 
     Examples
     --------
@@ -150,9 +157,9 @@ def parse_generation(data, k):
     where = f"generation {k}" if k is not None else "the 'then' rule"
     if not isinstance(data, dict):
         raise WorkflowError(f"{where} must be a table/object with a 'fit' list, got {data!r}")
-    unknown = set(data) - {"fit", "new_real", "emit"}
+    unknown = set(data) - {"fit", "new_real", "emit", "curate"}
     if unknown:
-        raise WorkflowError(f"{where}: unknown key(s) {sorted(unknown)}; expected fit, new_real, emit")
+        raise WorkflowError(f"{where}: unknown key(s) {sorted(unknown)}; expected fit, new_real, emit, curate")
     fit = data.get("fit")
     if not isinstance(fit, list) or not fit:
         raise WorkflowError(f"{where}: 'fit' must be a non-empty list of batches, got {fit!r}")
@@ -179,7 +186,15 @@ def parse_generation(data, k):
         entries.append(FitEntry(batch, count, weight))
     new_real = parse_positive(data["new_real"], f"{where}: new_real") if "new_real" in data else None
     emit = parse_positive(data["emit"], f"{where}: emit") if "emit" in data else None
-    return Generation(tuple(entries), new_real, emit)
+    curate = data.get("curate")
+    if curate is not None and not isinstance(curate, Curation):
+        try:
+            curate = Curation.from_data(curate, where, base)
+        except CurationError as err:
+            raise WorkflowError(str(err)) from None
+    if curate is not None and emit is None:
+        raise WorkflowError(f"{where}: 'curate' needs an 'emit' (curation chooses the emitted points)")
+    return Generation(tuple(entries), new_real, emit, curate)
 
 
 def _instantiate(rule, k, earlier):
@@ -208,4 +223,4 @@ def _instantiate(rule, k, earlier):
                     fit.append(FitEntry(f"{kind}{j}", entry.count, entry.weight))
         else:
             fit.append(entry)
-    return Generation(tuple(fit), rule.new_real, rule.emit)
+    return Generation(tuple(fit), rule.new_real, rule.emit, rule.curate)

@@ -5,7 +5,8 @@ One line per generation::
     2: new R2; 0.25 R2 + 0.75 S1 -> S2(2n)
 
 reads "generation 2 collects a fresh real batch R2 (n points), fits R2 and S1 with
-shares 1/4 and 3/4, and emits S2 (2n points)". ``R0(n/2)`` is a subsample of n/2
+shares 1/4 and 3/4, and emits S2 (2n points)". A curated emission ends in
+``, curated (K = 4)`` (the number of candidates per point, ``K -> oo`` for the limit map). ``R0(n/2)`` is a subsample of n/2
 points of R0; a batch fitted whole carries no count, and a batch created without
 a size has n points. Shares are shown only where the workflow gives weights (a
 pooled fit weighs its entries by their counts). The middle of a long workflow and
@@ -122,4 +123,8 @@ def _describe(gen, shares, k, latex):
     if gen.emit is not None:
         size = "" if gen.emit == 1 else f"({_times_n(gen.emit, latex)})"
         text.append((r" \to " if latex else " -> ") + _batch("S" + here, latex) + size)
+    curate = getattr(gen, "curate", None)
+    if curate is not None:
+        K = (r"\infty" if latex else "oo") if curate.candidates is None else str(curate.candidates)
+        text.append(rf",\ \text{{curated }}(K = {K})" if latex else f", curated (K = {K})")
     return "".join(text)
