@@ -122,10 +122,11 @@ def block_sums(values, failed_by, first_block, sizes):
     for i, size in enumerate(sizes):
         hi = lo + size
         failed = np.ascontiguousarray(failed_by[lo:hi].T)            # (G, replicates): row-wise sums
-        ok = ~failed
         sums, sumsq, counts, cross, first = {}, {}, {}, {}, {}
         for name, v in values.items():
-            x = np.where(ok, np.ascontiguousarray(v[lo:hi].T), 0.0)
+            v = np.ascontiguousarray(v[lo:hi].T)
+            ok = ~failed & np.isfinite(v)        # a model's partial metrics count where finite (others are or fail)
+            x = np.where(ok, v, 0.0)
             x1 = np.where(ok, x[0], 0.0)        # generation 1's value of the replicates counted at k
             sums[name], sumsq[name] = x.sum(axis=1), (x * x).sum(axis=1)
             cross[name], first[name] = (x * x[0]).sum(axis=1), x1.sum(axis=1)

@@ -13,6 +13,13 @@ statistic alone (the mean of m Gaussian points as N(mu, sigma^2/m), a Poisson to
 as Poisson(m lambda), ...), and whole batches enter a pooled fit through their
 statistics only. ``method="sample"`` draws every point.
 
+A generation that curates its emission (:mod:`theory.curation`) emits, in the fast
+path, a batch drawn from the exact one-step map of its fit; ``method="sample"`` draws
+the candidates and the reward-weighted choice point by point. Curated workflows
+report two more metrics: ``reward`` (the expected reward of each fit under the first
+curation's reward) and ``entropy`` (of each fit, in nats: its diversity). Curation
+needs a model with categories (``categorical``).
+
 Reproducibility
 ---------------
 Replicates come in blocks of :data:`BLOCK`; block ``b`` draws its random numbers only
@@ -28,7 +35,9 @@ A replicate whose fit fails (see :mod:`numerics.models`), or whose metrics are n
 finite, is *failed* from that generation on: its later fits would be built on a fit
 that does not exist. The ``failed`` metric is the fraction of replicates failed by
 generation k; every other metric averages over the replicates not failed at k (their
-number is kept in :attr:`BlockSums.counts`). A failed replicate keeps drawing its
+number is kept in :attr:`BlockSums.counts`). A model's *partial* metrics (the
+categorical KL, infinite once a category is lost) may be infinite in a valid fit: they
+average over the replicates where they are finite and never fail a replicate. A failed replicate keeps drawing its
 random numbers (from the truth) so that the others' streams do not move.
 """
 
@@ -53,7 +62,6 @@ from theory.workflow import Share, Workflow
 
 from .block_sums import BlockSums, aggregate, block_sums
 from .models import Part, numeric_model
-from .models.base import where_state
 from .models.random import BlockRandom
 
 __all__ = ["BLOCK", "block_seed", "SimulationConfig", "SimulationResult", "simulate_blocks", "simulate", "prepare",
@@ -171,7 +179,8 @@ class SimulationConfig:
         workflow = _workflow_at(spec, G, n)
         if self.model == "linreg":
             _check_regression_sizes(params, workflow, n)
-        _model(self.model, params)   # the numeric side's own checks (e.g. an expfam sampler)
+        model = _model(self.model, params)   # the numeric side's own checks (e.g. an expfam sampler)
+        _check_curation(model, workflow)
         return replace(self, params=params, workflow=spec, n=n, G=workflow.G, replicates=R)
 
     def workflow_at_n(self):
@@ -257,8 +266,8 @@ def _model(name, params):
 
 
 @functools.lru_cache(maxsize=128)
-def _plan_cached(key, G, n, stamp, needs_points, summary_draw, method):
-    return _Plan(_workflow_cached(key, G, n, stamp), n, needs_points, summary_draw, method)
+def _plan_cached(key, G, n, stamp, needs_points, summary_draw, summary_subsample, method):
+    return _Plan(_workflow_cached(key, G, n, stamp), n, needs_points, summary_draw, summary_subsample, method)
 
 
 def prepare(config, method="auto"):
@@ -270,7 +279,8 @@ def prepare(config, method="auto"):
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     model = _model(config.model, config.params)
     key, stamp = _key(config.workflow)
-    return model, _plan_cached(key, config.G, config.n, stamp, model.needs_points, model.summary_draw, method)
+    return model, _plan_cached(key, config.G, config.n, stamp, model.needs_points, model.summary_draw,
+                               model.summary_subsample, method)
 
 
 def plain_data(value):
@@ -292,6 +302,20 @@ def plain_data(value):
     if isinstance(value, np.generic):
         return value.item()
     raise TypeError(f"parameter value {value!r} of type {type(value).__name__} is not plain data")
+
+
+def _check_curation(model, workflow):
+    """A curated workflow needs a model with categories, and reward vectors as long as its K."""
+    for k, gen in enumerate(workflow.generations, start=1):
+        if gen.curate is None:
+            continue
+        if not model.curation:
+            raise ValueError(f"generation {k} curates its emission, but model {model.name} has no categories to "
+                             "reward; curation needs the categorical model")
+        try:
+            gen.curate.rewards(model.K)
+        except ValueError as err:
+            raise ValueError(f"generation {k}: {err}") from None
 
 
 def _check_regression_sizes(params, workflow, n):
@@ -321,17 +345,20 @@ class _Generation(NamedTuple):
     new_real: int | None
     entries: tuple[Share, ...]     # the fit's entries with a share, sizes and counts in points
     emit: int | None
+    curate: object = None
 
 
 class _Plan:
     """A workflow at sample size n as the engine runs it: sizes in points, what to keep, when to drop it."""
 
-    def __init__(self, workflow, n, needs_points, summary_draw, method):
+    def __init__(self, workflow, n, needs_points, summary_draw, summary_subsample, method):
         points = workflow.in_points(n)
         self.G = points.G
         self.real = points.real
-        gens = [_Generation(g.new_real, tuple(s for s in g.fit if s.share), g.emit) for g in points.generations]
+        gens = [_Generation(g.new_real, tuple(s for s in g.fit if s.share), g.emit, g.curate)
+                for g in points.generations]
         self.generations = tuple(gens)
+        self.reward = next((g.curate for g in gens if g.curate is not None), None)
         self.last_use = {}
         subsampled = set()
         for k, g in enumerate(gens, start=1):
@@ -339,7 +366,7 @@ class _Plan:
                 self.last_use[e.batch] = k
                 if e.count < e.size:
                     subsampled.add(e.batch)
-        self.keep_points = {b: needs_points or b in subsampled for b in self.last_use}
+        self.keep_points = {b: needs_points or (b in subsampled and not summary_subsample) for b in self.last_use}
         self.fast = {b: method == "auto" and summary_draw and not self.keep_points[b] for b in self.last_use}
 
     def bytes_per_replicate(self, model, metrics):
@@ -389,9 +416,14 @@ def run_replicates(model, plan, rand):
     truth = model.truth(ctx)
     store = {}
 
-    def make(name, state, m):
+    def make(name, state, m, curate=None):
         if name not in plan.last_use:
             return
+        if curate is not None and not (plan.fast[name] or plan.keep_points[name]):
+            store[name] = {"whole": model.summarise(ctx, model.draw_curated(ctx, state, curate, m, rand), m)}
+            return
+        if curate is not None:
+            state = model.curated(ctx, state, curate)
         if plan.keep_points[name]:
             store[name] = {"points": model.draw(ctx, state, m, rand), "whole": None}
         elif plan.fast[name]:
@@ -400,9 +432,11 @@ def run_replicates(model, plan, rand):
             store[name] = {"whole": model.summarise(ctx, model.draw(ctx, state, m, rand), m)}
 
     make("R0", truth, plan.real)
-    values = {name: np.empty((R, G)) for name in model.metric_names}
+    names = model.metric_names + (("reward", "entropy") if plan.reward is not None else ())
+    values = {name: np.empty((R, G)) for name in names}
     failed_by = np.empty((R, G), dtype=bool)
     failed = np.zeros(R, dtype=bool)
+    partial = set(model.partial_metrics)
     for k, gen in enumerate(plan.generations, start=1):
         if gen.new_real:
             make(f"R{k}", truth, gen.new_real)
@@ -413,6 +447,8 @@ def run_replicates(model, plan, rand):
                 if batch["whole"] is None:
                     batch["whole"] = model.summarise(ctx, batch["points"], e.size)
                 summary = batch["whole"]
+            elif "points" not in batch:
+                summary = model.subsample_summary(ctx, batch["whole"], e.size, e.count, rand)
             else:
                 keys = rand.uniform(e.size)
                 idx = np.argpartition(keys, e.count - 1, axis=1)[:, :e.count]
@@ -421,16 +457,19 @@ def run_replicates(model, plan, rand):
         with np.errstate(all="ignore"):     # a degenerate fit shows as non-finite values, flagged below
             state, fit_failed = model.fit(ctx, parts)
             metrics = model.metrics(ctx, state)
+            if plan.reward is not None:
+                metrics.update(model.curation_metrics(ctx, state, plan.reward))
         bad = fit_failed.copy()
         for name, v in metrics.items():
-            bad |= ~np.isfinite(v)
+            if name not in partial:
+                bad |= ~np.isfinite(v)
             values[name][:, k - 1] = v
         failed |= bad
         failed_by[:, k - 1] = failed
         if failed.any():
-            state = where_state(~failed, state, truth)
+            state = model.where_state(~failed, state, truth)
         if gen.emit:
-            make(f"S{k}", state, gen.emit)
+            make(f"S{k}", state, gen.emit, gen.curate)
         for name in [b for b in store if plan.last_use[b] <= k]:
             del store[name]
     return values, failed_by

@@ -65,12 +65,12 @@ from .moments import (
 )
 from .points import FitEntryPoints, discard_sizes, fit_points
 from .presets import load_workflow
-from .process import covariance, risk_ratios, variances
+from .process import covariance, reject_curation, risk_ratios, variances
 from .rationals import to_rational
 from .workflow import Workflow
 
 __all__ = ["Prediction", "predict", "FitEntryPoints", "fit_points", "discard_sizes", "universal_ratio_symbolic",
-           "UniversalRatio"]
+           "UniversalRatio", "curates", "metric_names"]
 
 
 @dataclass(frozen=True)
@@ -391,6 +391,33 @@ def _predict_kde(ctx):
     return out
 
 
+@_predicts("categorical")
+def _predict_categorical(ctx):
+    from .categorical_predictions import predict_categorical
+
+    return predict_categorical(ctx.params, ctx.workflow, ctx.n, ctx.entries, discard_sizes(ctx.workflow, ctx.n))
+
+
+def curates(workflow: Workflow):
+    """Whether some generation of ``workflow`` curates what it emits."""
+    return any(g.curate is not None for g in workflow.generations)
+
+
+def metric_names(model, workflow: Workflow):
+    """The metrics a simulation of ``model`` under ``workflow`` reports (``reward``, ``entropy`` when it curates).
+
+    Examples
+    --------
+    >>> from theory.presets import preset
+    >>> metric_names(get_model("poisson"), preset("discard", 2))
+    ('risk', 'absorbed', 'failed')
+    """
+    from .models.categorical import CURATION_METRICS
+
+    model = get_model(model)
+    return model.metrics + (CURATION_METRICS if curates(workflow) else ())
+
+
 def predict(model, params, workflow, n, *, generations=None) -> Prediction:
     """The toolkit's prediction of every metric of ``simulate`` for one model, workflow and n.
 
@@ -438,11 +465,15 @@ def predict(model, params, workflow, n, *, generations=None) -> Prediction:
     sym = get_model(model)
     params = sym.validate_params(params)
     workflow = load_workflow(workflow, generations).at_sample_size(n)
-    ctx = _Context(sym, params, workflow, n, fit_points(workflow, n), variances(workflow))
+    if curates(workflow) and sym.name != "categorical":
+        reject_curation(workflow)       # curation needs categories; the Gaussian theory says why it cannot help
+    # a curated workflow has no sequential Gaussian process: its model (categorical) does not read one
+    cov_diag = None if curates(workflow) else variances(workflow)
+    ctx = _Context(sym, params, workflow, n, fit_points(workflow, n), cov_diag)
     found = _EXACT.get(sym.name, _asymptotic_only)(ctx)
     missing = _none(f"no derivation for {sym.name}")
     metrics, notes = {}, {}
-    for name in sym.metrics:
+    for name in metric_names(sym, workflow):
         metrics[name], notes[name] = found.get(name, missing)
     exact = all(notes[k].startswith("exact") for k in metrics if metrics[k] is not None)
     return Prediction(metrics, exact, notes)

@@ -2,7 +2,7 @@
 
 Every model of THEORY.md §4 has a :class:`~numerics.models.base.NumericModel` here,
 in the module that mirrors its symbolic face's (:mod:`theory.models`): ``gaussian``,
-``regression``, ``counts``, ``kde``, ``expfam``. Both faces attach to the model's one
+``regression``, ``counts``, ``kde``, ``expfam``, ``categorical``. Both faces attach to the model's one
 declaration (name, parameters, metrics: :mod:`theory.models.registry`;
 :mod:`numerics.models.registry` for the numeric side), and each loads on first
 use. Arrays carry a leading replicate axis, so one call fits or samples every
@@ -21,6 +21,7 @@ model               estimator (numeric)                  fast path (batch drawn 
 ``exponential``     1 / weighted mean                    Gamma(m) / rate
 ``expfam``          moment equation A'(eta) = mean T     none
 ``kde``             the weighted pooled points           none
+``categorical``     weighted empirical frequencies       Multinomial counts (row-compressed)
 ==================  ===================================  ========================================
 
 Failures (a fit with no valid estimate: zero variance, singular covariance or Gram
@@ -46,7 +47,7 @@ from .registry import NUMERIC_MODELS, numeric_face, numeric_model, numeric_model
 __all__ = ["NUMERIC_MODELS", "numeric_model", "numeric_model_class", "numeric_face", "NumericModel", "Part",
            "BlockRandom", "GaussianMean", "Gaussian", "MultivariateGaussian", "LinearRegression",
            "LogisticRegression", "FitStatus", "logistic_mle", "Bernoulli", "Poisson", "Exponential",
-           "ExponentialFamilyModel", "KernelDensity"]
+           "ExponentialFamilyModel", "KernelDensity", "Categorical"]
 
 # the faces, loaded with their module on first access
 __getattr__, __dir__ = lazy_attributes(__name__, {
@@ -54,4 +55,4 @@ __getattr__, __dir__ = lazy_attributes(__name__, {
     "LinearRegression": "regression", "LogisticRegression": "regression", "FitStatus": "regression",
     "logistic_mle": "regression",
     "Bernoulli": "counts", "Poisson": "counts", "Exponential": "counts", "ExponentialFamilyModel": "expfam",
-    "KernelDensity": "kde"})
+    "KernelDensity": "kde", "Categorical": "categorical"})

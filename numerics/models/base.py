@@ -16,7 +16,14 @@ leading replicate axis. The Monte Carlo engine (:mod:`numerics.montecarlo`) asks
   per-replicate ``failed`` flag;
 - :meth:`~NumericModel.metrics`: the per-replicate metrics of DESIGN.md.
 
-States, points and summaries are dicts of arrays with a leading replicate axis.
+States, points and summaries are dicts of arrays with a leading replicate axis (a
+model may use its own containers when it also provides
+:meth:`~NumericModel.where_state`). Optional abilities, off by default:
+``partial_metrics`` (metrics that may be infinite in a valid fit: averaged where
+finite, never failing the replicate), ``summary_subsample`` (a subsample of a batch is
+drawn from its summary: :meth:`~NumericModel.subsample_summary`) and ``curation`` (the
+model has categories that a curated emission can reward: ``curated``,
+``draw_curated``, ``curation_metrics``; see :mod:`numerics.models.categorical`).
 """
 
 from __future__ import annotations
@@ -89,8 +96,11 @@ class NumericModel:
     """
 
     spec = None
+    partial_metrics: tuple[str, ...] = ()
     needs_points = False
     summary_draw = True
+    summary_subsample = False
+    curation = False
     point_bytes = 8
 
     def __init__(self, params, truth):
@@ -146,6 +156,14 @@ class NumericModel:
     def metrics(self, ctx, state):
         """The per-replicate metrics (``metric_names``) of a fitted state."""
         raise NotImplementedError
+
+    def subsample_summary(self, ctx, summary, size, count, rand):
+        """The summary of ``count`` of a batch's ``size`` points drawn without replacement (``summary_subsample``)."""
+        raise NotImplementedError
+
+    def where_state(self, mask, a, b):
+        """Per replicate, state ``a`` where ``mask`` holds and ``b`` elsewhere."""
+        return where_state(mask, a, b)
 
 
 # ------------------------------------------------------------------------------------------- helpers

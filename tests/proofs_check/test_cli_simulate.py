@@ -96,3 +96,51 @@ def test_console_entry_point_exit_status():
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+# --------------------------------------------------------------------- the categorical model
+CATEGORICAL = ["simulate", "--model", "categorical", "--set", "truth=zipf", "--set", "beta=1.5", "--set", "K=2000",
+               "--workflow", "discard", "--n", "3000", "--generations", "3", "--replicates", "250", "--seed", "2"]
+
+
+def test_categorical_prints_every_metric_with_its_theory(capsys):
+    status, out, err = run(CATEGORICAL, capsys)
+    assert status == 0 and err == ""
+    for name in ("risk", "lost_mass", "support", "memorizer_error", "kl_infinite", "failed"):
+        assert f"\n{name} (theory exact at this n)\n" in out, name
+    for name in ("tv", "kl"):
+        assert f"\n{name} (theory asymptotic)\n" in out, name
+    status, out, _ = run(CATEGORICAL + ["--json"], capsys)
+    data = json.loads(out)
+    assert set(data["metrics"]) == {"risk", "tv", "kl", "kl_infinite", "lost_mass", "support", "memorizer_error",
+                                    "failed"}
+    assert all(data["theory"][name] is not None for name in data["metrics"])
+    assert data["metrics"]["kl"]["mean"] == [None] * 3          # every replicate has lost a category
+
+
+def test_a_curated_workflow_file_runs(tmp_path, capsys):
+    path = tmp_path / "curated.toml"
+    path.write_text('[[generations]]\nfit = [{batch = "R0"}]\nemit = 1\n'
+                    'curate = {candidates = 4, reward = {top = 3, value = 1}}\n'
+                    '[then]\nfit = [{batch = "S[-1]"}]\nemit = 1\n'
+                    'curate = {candidates = 4, reward = {top = 3, value = 1}}\n')
+    argv = ["simulate", "--model", "categorical", "--set", "K=20", "--workflow", str(path), "--n", "500",
+            "--generations", "4", "--replicates", "250", "--seed", "3", "--json"]
+    status, out, _ = run(argv, capsys)
+    data = json.loads(out)
+    assert status == 0 and {"reward", "entropy"} <= set(data["metrics"])
+    assert data["metrics"]["reward"]["mean"][-1] > data["metrics"]["reward"]["mean"][0]
+    status, _, err = run(["risk", str(path)], capsys)
+    assert status == 2 and "curation is outside the linear Gaussian theory" in err and "\n" not in err.strip()
+
+
+@pytest.mark.parametrize("extra,message", [
+    (["--set", "truth=missing.txt"], "'missing.txt': cannot read it"),
+    (["--set", "alpha=-1"], "alpha must be at least 0, got '-1'"),
+    (["--set", "K=0"], "K must be an integer of at least 1, got '0'"),
+])
+def test_categorical_bad_input_is_one_line(capsys, extra, message):
+    argv = ["simulate", "--model", "categorical", "--workflow", "discard", "--n", "10", "--generations", "2",
+            "--replicates", "10", "--seed", "1"]
+    status, out, err = run(argv + extra, capsys)
+    assert status == 2 and out == "" and message in err and err.count("\n") == 1

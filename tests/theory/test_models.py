@@ -43,7 +43,7 @@ from ..statistics import assert_within
 # --------------------------------------------------------------------- registry and parameters
 def test_registry_names_every_model():
     assert MODEL_NAMES == ("gaussian-mean", "gaussian", "mvn", "linreg", "logistic", "bernoulli", "poisson",
-                           "exponential", "expfam", "kde")
+                           "exponential", "expfam", "kde", "categorical")
     for name in MODEL_NAMES:
         model = get_model(name)
         assert model.name == name and model is get_model(name)
@@ -82,7 +82,7 @@ def test_every_face_reads_its_one_declaration():
 
 def test_registry_and_declarations_print_short():
     table = repr(MODELS).splitlines()
-    assert table[0] == "10 models" and len(table) == 12 and max(map(len, table)) <= 120
+    assert table[0] == "11 models" and len(table) == 13 and max(map(len, table)) <= 120
     assert [row.split()[0] for row in table[2:]] == list(MODEL_NAMES)
     assert repr(MODELS["poisson"]) == "ModelSpec('poisson': lam [1.0]; estimators mle; metrics risk, absorbed, failed)"
     assert repr(get_model("mvn")) == "<MultivariateGaussian 'mvn'>"
@@ -147,6 +147,7 @@ def test_defaults_follow_the_design_table():
         "exponential": {"rate": 1.0},
         "expfam": {"family": "poisson", "eta": 0.0},
         "kde": {"h": 0.5},
+        "categorical": {"truth": "zipf", "beta": 1.5, "K": 1000, "alpha": 0.0, "T": None},
     }
     for name, defaults in expected.items():
         assert get_model(name).defaults == defaults

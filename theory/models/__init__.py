@@ -23,6 +23,8 @@ module                      what it holds
 ``counts``                  ``bernoulli``, ``poisson``, ``exponential``
 ``kde``                     ``kde``
 ``expfam``                  ``expfam`` and :class:`ExponentialFamily`
+``vocabularies``,           ``categorical``: its declaration and truths (light), its
+``categorical``             symbolic face and truth vectors
 ==========================  =============================================================
 
 Importing this package loads only the declarations; each symbolic face (and
@@ -48,12 +50,15 @@ model             parameters, truth                                             
 ``expfam``        ``family`` [poisson], ``eta`` [family default], family constants      eta (natural)
 ``kde``           ``h`` [0.5]; truth N(0, 1); Gaussian kernel                           mean of fitted
                                                                                         density (0)
+``categorical``   ``truth`` [zipf] (``uniform`` or a probability file), ``beta`` [1.5],   p
+                  ``K`` [1000], ``alpha`` [0] (add-alpha smoothing), ``T`` [size of R0]
+                  (the memoriser's draws)
 ================  ====================================================================  ==============
 
 Examples
 --------
 >>> MODELS
-10 models
+11 models
 model          parameters [defaults]                                        estimators     metrics (and failed)
 gaussian-mean  mu [0.0], sigma [1.0], estimator=mean|median [mean]          mean, median   risk
 gaussian       mu [0.0], sigma [1.0], estimator=mle|unbiased [mle]          mle, unbiased  risk, sigma2, sigma, w2sq
@@ -65,6 +70,7 @@ poisson        lam [1.0]                                                    mle 
 exponential    rate [1.0]                                                   mle            risk
 expfam         family=bernoulli|poisson|geometric|... [poisson], eta [0.0]  mle            risk
 kde            h [0.5]                                                      kde            risk, var
+categorical    truth [zipf], beta [1.5], K [1000], alpha [0.0], T [|R0|]    mle            risk, tv, kl, ...
 >>> model = get_model("gaussian-mean")
 >>> model.asymptotic_covariance("median")
 Matrix([[pi*sigma**2/2]])
@@ -75,13 +81,14 @@ Matrix([[pi*sigma**2/2]])
 from __future__ import annotations
 
 from ..lazy import lazy_attributes
-from . import catalogue  # noqa: F401  (declares the models in MODELS)
+from . import catalogue, vocabularies  # noqa: F401  (declare the models in MODELS)
 from .registry import MODELS, ModelSpec, Parameter, declare, get_model, model_spec, symbolic_face
 
 __all__ = ["MODELS", "MODEL_NAMES", "ModelSpec", "Parameter", "declare", "model_spec", "symbolic_face", "get_model",
            "SymbolicModel", "ExponentialFamily", "ExponentialFamilyModel", "FAMILIES", "linreg_truth",
            "logistic_truth", "std_normal_moment", "GaussianMean", "Gaussian", "MultivariateGaussian",
-           "LinearRegression", "LogisticRegression", "Bernoulli", "Poisson", "Exponential", "KernelDensity"]
+           "LinearRegression", "LogisticRegression", "Bernoulli", "Poisson", "Exponential", "KernelDensity",
+           "CategoricalModel", "categorical_truth"]
 
 MODEL_NAMES = MODELS.names()
 """The toolkit's model names, in the order of THEORY.md §4."""
@@ -92,4 +99,4 @@ __getattr__, __dir__ = lazy_attributes(__name__, {
     "MultivariateGaussian": "gaussian", "LinearRegression": "regression", "LogisticRegression": "regression",
     "linreg_truth": "regression", "logistic_truth": "regression", "Bernoulli": "counts", "Poisson": "counts",
     "Exponential": "counts", "KernelDensity": "kde", "ExponentialFamily": "expfam", "ExponentialFamilyModel": "expfam",
-    "FAMILIES": "expfam"})
+    "FAMILIES": "expfam", "CategoricalModel": "categorical", "categorical_truth": "categorical"})

@@ -39,7 +39,7 @@ Examples
 Traceback (most recent call last):
 ...
 ValueError: unknown model 'gauss'; models are gaussian-mean, gaussian, mvn, linreg, logistic, \
-bernoulli, poisson, exponential, expfam, kde
+bernoulli, poisson, exponential, expfam, kde, categorical
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ __all__ = ["Parameter", "ModelSpec", "ModelRegistry", "MODELS", "declare", "mode
            "get_model", "validate_parameters"]
 
 _KINDS = ("real", "positive", "negative", "probability", "dimension", "choice")
+_TABLE_WIDTH = 120      # characters per row of the registry's table
 
 
 # --------------------------------------------------------------------- parameters
@@ -369,7 +370,10 @@ class ModelRegistry:
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
         lines = [f"{len(rows)} model{'s' if len(rows) != 1 else ''}"]
         for row in [header, *rows]:
-            lines.append("  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True)) + "  " + row[3])
+            line = "  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True)) + "  " + row[3]
+            if len(line) > _TABLE_WIDTH:        # a long list of metrics ends in "..." (the spec lists them all)
+                line = line[:_TABLE_WIDTH - 5].rsplit(", ", 1)[0] + ", ..."
+            lines.append(line)
         return "\n".join(lines)
 
     # ----------------------------------------------------------- faces
@@ -455,7 +459,7 @@ def get_model(name):
     Traceback (most recent call last):
     ...
     ValueError: unknown model 'gauss'; models are gaussian-mean, gaussian, mvn, linreg, logistic, \
-bernoulli, poisson, exponential, expfam, kde
+bernoulli, poisson, exponential, expfam, kde, categorical
     """
     if not isinstance(name, str) and getattr(type(name), "spec", None) is not None:
         return name
