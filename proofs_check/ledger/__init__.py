@@ -10,6 +10,9 @@ module                  source
 ``bertrand``            Bertrand et al. (2024), a fixed real set plus synthetic data
 ``he_xu_cheng``         He, Xu & Cheng (2025), fresh real data with weighted synthetic data
 ``suresh``              Suresh et al. (2024), absorption of Bernoulli and Poisson fits
+``dohmatob``            Dohmatob et al. (2024), tail loss and the memoriser's scaling law
+``ferbach``             Ferbach et al. (2024), curated retraining
+``seddik``              Seddik et al. (2024), the categorical model on synthetic data
 ======================  ===============================================================
 
 :data:`LEDGER` is the registry ``pi2over6 verify`` runs; :func:`register` adds a
@@ -26,11 +29,11 @@ from __future__ import annotations
 
 from ..claims import QUICK, Registry
 from ..claims import verify as _verify
-from . import bertrand, dey_donoho, gerstgrasser, he_xu_cheng, kazdan, shumailov, suresh
+from . import bertrand, dey_donoho, dohmatob, ferbach, gerstgrasser, he_xu_cheng, kazdan, seddik, shumailov, suresh
 
 __all__ = ["LEDGER", "MODULES", "builtin_claims", "register", "verify_ledger"]
 
-MODULES = (dey_donoho, gerstgrasser, shumailov, kazdan, bertrand, he_xu_cheng, suresh)
+MODULES = (dey_donoho, gerstgrasser, shumailov, kazdan, bertrand, he_xu_cheng, suresh, dohmatob, seddik, ferbach)
 
 
 def builtin_claims():

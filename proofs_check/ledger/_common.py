@@ -23,6 +23,12 @@ HE_XU_CHENG = Source("He, Xu & Cheng", 2025, "Golden ratio weighting prevents mo
                      reference="arXiv:2502.18049")
 SURESH = Source("Suresh et al.", 2024, "Rate of model collapse in recursive training",
                 reference="arXiv:2412.17646")
+DOHMATOB = Source("Dohmatob, Feng, Yang, Charton & Kempe", 2024, "A tale of tails: model collapse as a change of "
+                  "scaling laws", reference="ICML 2024, arXiv:2402.07043")
+FERBACH = Source("Ferbach, Bertrand, Bose & Gidel", 2024, "Self-consuming generative models with curated data "
+                 "provably optimize human preferences", reference="NeurIPS 2024, arXiv:2407.09499")
+SEDDIK = Source("Seddik, Chen, Hayou, Youssef & Debbah", 2024, "How bad is training on synthetic data? A "
+                "statistical analysis of language model collapse", reference="arXiv:2404.05090")
 
 DPS = 50  # digits for the numeric evidence
 

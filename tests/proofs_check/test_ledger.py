@@ -32,11 +32,13 @@ def test_the_builtin_claims_carry_all_three_kinds_of_evidence():
 def test_the_ledger_covers_the_literature():
     cited = {claim.source.authors for claim in LEDGER}
     assert cited >= {"Dey & Donoho", "Gerstgrasser et al.", "Shumailov et al.", "Kazdan et al.", "Bertrand et al.",
-                     "He, Xu & Cheng", "Suresh et al."}
+                     "He, Xu & Cheng", "Suresh et al.", "Dohmatob, Feng, Yang, Charton & Kempe",
+                     "Ferbach, Bertrand, Bose & Gidel", "Seddik, Chen, Hayou, Youssef & Debbah"}
     assert {"discard-linear-growth", "augment-pi2over6-bound", "universality-models-estimators",
             "universality-dimension-loss", "gaussian-process-limit", "ols-fixed-design", "gaussian-discard-collapse",
             "mvn-replace-covariance", "subsample-plateau", "kde-replace-variance", "mix-stable",
-            "weighted-golden-share", "discard-absorption"} <= set(LEDGER.ids)
+            "weighted-golden-share", "discard-absorption", "discard-loses-the-tail", "memorizer-scaling-law",
+            "curation-maximises-reward", "synthetic-categorical-collapse"} <= set(LEDGER.ids)
 
 
 def test_each_module_builds_fresh_claims():
@@ -108,3 +110,19 @@ def test_derived_finite_n_values_agree_with_the_toolkit_predictions():
         assert float(w2) == pytest.approx(p.metrics["w2sq"][j - 1], rel=1e-12)
     absorbed = predict("poisson", {"lam": 1}, wf, n).metrics["absorbed"]
     assert [float(x) for x in absorbed_poisson(1, n, G)] == pytest.approx(absorbed, rel=1e-12)
+
+
+def test_the_categorical_derivations_agree_with_the_moment_recursion():
+    from proofs_check.ledger.seddik import derive_seddik
+    from theory import preset
+    from theory.category_moments import category_moments
+    from theory.points import fit_points
+
+    d = derive_seddik()
+    n, G = 6, 5
+    mom = category_moments(fit_points(preset("discard", G).at_sample_size(n), n), K=3)
+    s = sp.Rational(1, 3)          # any sum of squares: the moments are linear in it
+    from fractions import Fraction
+
+    assert [sp.Rational(x.numerator, x.denominator) for x in mom.sum_of_squares(Fraction(1, 3))] == [
+        sp.simplify(d["S"].subs({d["n"]: n, d["s"]: s, d["k"]: j})) for j in range(1, G + 1)]
