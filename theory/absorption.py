@@ -18,7 +18,34 @@ import sympy as sp
 
 from .rationals import as_sympy, to_rational
 
-__all__ = ["wright_fisher", "poisson_absorption"]
+__all__ = ["wright_fisher", "wright_fisher_laws", "poisson_absorption"]
+
+
+def wright_fisher_laws(p, n, G):
+    """Exact laws of a category's count over G generations of discard: Bin(n, p), then Bin(n, N/n).
+
+    Returns
+    -------
+    list of list of Fraction
+        P(N_k = j) for j = 0..n, for k = 1..G.
+
+    Examples
+    --------
+    >>> [str(x) for x in wright_fisher_laws(Fraction(1, 2), 1, 2)[1]]
+    ['1/2', '1/2']
+    """
+    p = to_rational(p, "p")
+    dist = [Fraction(math.comb(n, j)) * p**j * (1 - p) ** (n - j) for j in range(n + 1)]
+    out = [dist]
+    for _ in range(G - 1):
+        new = [Fraction(0)] * (n + 1)
+        for i, w in enumerate(dist):
+            q = Fraction(i, n)
+            for j in range(n + 1):
+                new[j] += w * math.comb(n, j) * q**j * (1 - q) ** (n - j)
+        dist = new
+        out.append(dist)
+    return out
 
 
 def _log_factorials(m):

@@ -18,6 +18,7 @@ import sympy as sp
 
 from numerics.models.categorical import multinomial_counts
 from numerics.tails import clean_error, memorizer_constant, tail_cut_error, tail_floor
+from theory.absorption import wright_fisher_laws
 from theory.ancestry import (
     absorption_exact,
     ancestor_laws,
@@ -39,35 +40,10 @@ from theory.tails import (
 from ..claims import Claim, agrees, check, close
 from ._common import DOHMATOB, DPS, metric, prediction, ratio_figure, simulate
 
-__all__ = ["claims", "wright_fisher_laws"]
+__all__ = ["claims"]
 
 TAIL = {"truth": "zipf", "beta": "1.5", "K": 2000}
 TAIL_N, TAIL_G = 500, 8
-
-
-def wright_fisher_laws(p, n, G):
-    """Exact laws of one category's count under discard: Bin(n, p), then Bin(n, N/n) (rationals).
-
-    Examples
-    --------
-    >>> from fractions import Fraction
-    >>> [str(x) for x in wright_fisher_laws(Fraction(1, 2), 1, 2)[1]]
-    ['1/2', '1/2']
-    """
-    from fractions import Fraction
-    from math import comb
-
-    dist = [Fraction(comb(n, j)) * p**j * (1 - p) ** (n - j) for j in range(n + 1)]
-    out = [dist]
-    for _ in range(G - 1):
-        new = [Fraction(0)] * (n + 1)
-        for i, w in enumerate(dist):
-            q = Fraction(i, n)
-            for j in range(n + 1):
-                new[j] += w * comb(n, j) * q**j * (1 - q) ** (n - j)
-        dist = new
-        out.append(dist)
-    return out
 
 
 # --------------------------------------------------------------------------- tail loss

@@ -8,7 +8,6 @@ sums against direct sums; the mean-field genealogy against the exact chain.
 """
 
 import itertools
-import math
 from fractions import Fraction
 
 import numpy as np
@@ -17,6 +16,7 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
+from theory.absorption import wright_fisher_laws
 from theory.ancestry import (
     AncestorLaw,
     Categories,
@@ -58,26 +58,11 @@ def test_float_chain_matches_the_exact_chain():
             assert sum(e.values()) == 1
 
 
-def _wright_fisher(p, n, G):
-    """Exact laws of one category's count N_1..N_G: N_1 ~ Bin(n, p), N_k | N_{k-1} ~ Bin(n, N_{k-1}/n)."""
-    dist = [Fraction(math.comb(n, j)) * p**j * (1 - p) ** (n - j) for j in range(n + 1)]
-    out = [dist]
-    for _ in range(G - 1):
-        new = [Fraction(0)] * (n + 1)
-        for i, w in enumerate(dist):
-            q = Fraction(i, n)
-            for j in range(n + 1):
-                new[j] += w * math.comb(n, j) * q**j * (1 - q) ** (n - j)
-        dist = new
-        out.append(dist)
-    return out
-
-
 @pytest.mark.parametrize("p,n", [(Fraction(1, 5), 6), (Fraction(1, 2), 4), (Fraction(2, 7), 5)])
 def test_duality_lost_and_fixed_equal_the_wright_fisher_chain(p, n):
     G = 4
     laws = [{n: Fraction(1)}] + ancestor_laws_exact(n, [n] * (G - 1))
-    for law, dist in zip(laws, _wright_fisher(p, n, G), strict=True):
+    for law, dist in zip(laws, wright_fisher_laws(p, n, G), strict=True):
         assert absorption_exact(p, law) == (dist[0], dist[n])
 
 

@@ -6,6 +6,7 @@ categories and points (the multinomial law of each resample). The per-category m
 recursion is checked against the same enumeration with smoothing and subsampling.
 """
 
+import itertools
 import json
 import math
 from fractions import Fraction
@@ -89,12 +90,7 @@ def test_risk1_is_the_trace_of_V():
 
 # --------------------------------------------------------------------- exact enumeration
 def _compositions(total, parts):
-    if parts == 1:
-        yield (total,)
-        return
-    for first in range(total + 1):
-        for rest in _compositions(total - first, parts - 1):
-            yield (first, *rest)
+    return (c for c in itertools.product(range(total + 1), repeat=parts) if sum(c) == total)
 
 
 def _multinomial(counts_total, q):
