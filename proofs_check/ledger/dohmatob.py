@@ -253,7 +253,7 @@ def claims():
                          "(beta zeta(beta)^(1/beta)); a tail cut at k leaves the floor zeta(beta, k + 1)/zeta(beta); "
                          "after k generations of discard it errs as if trained on the mean-field number of "
                          "distinct real ancestors a_k (a_0 = T, a_j = n (1 - (1 - 1/n)^a_{j-1})), about 2n/k."),
-              latex=r"E(T)\sim\frac{\Gamma(1-1/\beta)}{\beta\,\zeta(\beta)^{1/\beta}}\,T^{-(1-1/\beta)},\quad"
+              latex=r"E(T)\sim\frac{\Gamma(1-1/\beta)}{\beta\,\zeta(\beta)^{1/\beta}}\,T^{-(1-1/\beta)},\quad "
                     r"E_{\mathrm{cut}}(\infty)=\frac{\zeta(\beta,k+1)}{\zeta(\beta)},\quad a_k\sim\frac{2n}{k}",
               source=DOHMATOB, symbolic=_memo_symbolic, numeric=_memo_numeric, monte_carlo=_memo_monte_carlo,
               tags=("categorical", "tails", "memoriser")),

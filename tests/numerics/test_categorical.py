@@ -85,7 +85,7 @@ def test_monte_carlo_matches_the_exact_predictions(workflow):
 
 
 def test_monte_carlo_with_smoothing_and_subsamples():
-    cfg = SimulationConfig("categorical", {"truth": "uniform", "K": 30, "alpha": "0.5"}, "subsample", 40, 4, 3000)
+    cfg = SimulationConfig("categorical", {"truth": "uniform", "K": 30, "alpha": "0.5"}, "subsample", 40, 4, 1500)
     res = simulate(cfg, seed=5, progress=False)
     assert res.notes["risk"].startswith("exact")
     _agree(res, "risk")
@@ -124,7 +124,7 @@ def _curated_file(tmp_path, real):
 
 def test_the_exact_curation_map_equals_candidate_sampling(tmp_path):
     wf = _curated_file(tmp_path, real=False)
-    cfg = SimulationConfig("categorical", {"truth": "zipf", "beta": 1, "K": 8}, wf, 300, 4, 2000)
+    cfg = SimulationConfig("categorical", {"truth": "zipf", "beta": 1, "K": 8}, wf, 200, 4, 1000)
     fast = simulate(cfg, seed=8, progress=False)
     slow = simulate(cfg, seed=9, progress=False, method="sample")
     for name in ("reward", "entropy", "risk", "support"):

@@ -42,21 +42,21 @@ def _clean_error_by_expansion(beta, T, M, dps):
 
 @pytest.mark.parametrize("beta,T", [(2, 1000), ("1.5", 500)])
 def test_clean_error_by_two_routes(beta, T):
-    with mpmath.workdps(40):
-        a = clean_error(beta, T, dps=40)
-        b = _clean_error_by_expansion(beta, T, 20000, 40)
-        assert abs(a - b) < mpmath.mpf(10) ** -35 * a
+    with mpmath.workdps(30):
+        a = clean_error(beta, T, dps=30)
+        b = _clean_error_by_expansion(beta, T, 4000, 30)
+        assert abs(a - b) < mpmath.mpf(10) ** -25 * a
 
 
 def test_scaling_law_and_its_derived_correction():
     c1 = derive_memorizer_correction()
-    for beta in (2, "1.5", 3):
-        with mpmath.workdps(40):
-            C = memorizer_constant(beta, dps=40)
-            coef = mpmath.mpf(str(c1["c1"].subs(c1["beta"], sp.Rational(str(beta))).evalf(40)))
-            for T in (10**4, 10**5, 10**6):
+    for beta in (2, "1.5"):
+        with mpmath.workdps(25):
+            C = memorizer_constant(beta, dps=25)
+            coef = mpmath.mpf(str(c1["c1"].subs(c1["beta"], sp.Rational(str(beta))).evalf(25)))
+            for T in (10**4, 10**6):
                 b = mpmath.mpf(beta)
-                ratio = clean_error(beta, T, dps=40) * mpmath.mpf(T) ** (1 - 1 / b) / C
+                ratio = clean_error(beta, T, dps=25) * mpmath.mpf(T) ** (1 - 1 / b) / C
                 # the next term is O(T^-2): 10/T^2 covers it with room
                 assert abs(ratio - 1 - coef / T) < 10 / mpmath.mpf(T) ** 2, (beta, T, ratio)
 
@@ -114,7 +114,7 @@ def test_curated_path_without_real_data_follows_the_derived_closed_form():
 def test_the_split_sampler_has_the_multinomial_law():
     rng = np.random.default_rng(3)
     probs = np.concatenate([[0.3, 0.2], np.full(4000, 0.5 / 4000)])   # 4000 rare categories at m = 300
-    m, reps = 300, 4000
+    m, reps = 300, 2000
     draws = np.array([multinomial_counts(rng, m, probs) for _ in range(reps)])
     assert np.all(draws.sum(axis=1) == m)
     rare_total = draws[:, 2:].sum(axis=1)

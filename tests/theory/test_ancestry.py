@@ -13,8 +13,6 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import given
-from hypothesis import strategies as st
 
 from theory.absorption import wright_fisher_laws
 from theory.ancestry import (
@@ -136,11 +134,12 @@ def test_occupancy_step_of_a_wide_law_matches_the_exact_mixture():
         step.offset + i: w for i, w in enumerate(step.pmf)}
 
 
-@given(st.integers(1, 9), st.integers(1, 9))
-def test_the_derived_mean_is_the_occupancy_mean(a, b):
+def test_the_derived_mean_is_the_occupancy_mean():
     d = derive_ancestor_recursion()
-    mean = sum(k * w for k, w in enumerate(occupancy_law(a, b)))
-    assert sp.Rational(mean.numerator, mean.denominator) == d["mean"].subs({d["a"]: a, d["b"]: b})
+    for a in range(1, 8):
+        for b in range(1, 8):
+            exact = sum(k * w for k, w in enumerate(occupancy_law(a, b)))
+            assert d["mean"].subs({d["a"]: a, d["b"]: b}) == sp.Rational(exact.numerator, exact.denominator)
 
 
 def test_the_recursion_bounds_have_nonnegative_coefficients():
