@@ -75,9 +75,13 @@ def test_fisher_information_and_V_are_the_multinomial_ones():
     params = {"K": 4, "truth": "uniform"}
     V = model.asymptotic_covariance(None, params)
     p = model.theta(params)
-    assert sp.simplify(V - (sp.diag(*p) - sp.Matrix(p) * sp.Matrix(p).T)) == sp.zeros(3, 3)
-    info = model.fisher_information(params)
-    assert sp.simplify(info * V) == sp.eye(3)
+    assert sp.simplify(V - (sp.diag(*p) - sp.Matrix(p) * sp.Matrix(p).T)) == sp.zeros(4, 4)
+    info = model.fisher_information(params)                  # in the free coordinates p1, p2, p3
+    assert sp.simplify(info * V[:3, :3]) == sp.eye(3)
+    psi = model.influence_function(None, params)           # 1{x = i} - p_i, whose covariance is V too
+    free = {p[3]: 1 - p[0] - p[1] - p[2]}
+    outer = (psi * psi.T).applyfunc(lambda e: model.expectation(e, params))
+    assert sp.simplify((outer - V).subs(free)) == sp.zeros(4, 4)
     with pytest.raises(ValueError, match="K up to 12 categories, got K = 13"):
         model.theta({"K": 13})
 

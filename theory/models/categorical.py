@@ -91,19 +91,23 @@ class CategoricalTruth:
 
 @symbolic_face("categorical")
 class CategoricalModel(SymbolicModel):
-    """The categorical model's symbolic face: theta = (p_1, ..., p_{K-1}), natural parameter p.
+    """The categorical model's symbolic face: theta = p = (p_1, ..., p_K), the natural parameter.
 
-    The Fisher information and V are derived by SymPy for K up to :data:`SYMBOLIC_K_MAX`
-    (V = diag(p) - p p^T on the natural parameter); for every K, one fit on m points has
-    risk trace(V)/m = (1 - sum p^2)/m exactly.
+    The log-density lives on the free coordinates (p_1, ..., p_{K-1}), p_K = 1 - sum of
+    them: the Fisher information is derived there by SymPy (for K up to
+    :data:`SYMBOLIC_K_MAX`), V_free = I^-1, and V on the whole vector follows from
+    p_K = 1 - sum: Cov(p_K, p_i) = -sum_j V_ij, Var p_K = sum_ij V_ij. The result is
+    V = diag(p) - p p^T, so one fit on m points has risk trace(V)/m = (1 - sum p^2)/m
+    for every K.
 
     Examples
     --------
     >>> model = get_model("categorical")
     >>> model.asymptotic_covariance(None, {"K": 3, "truth": "uniform"})
     Matrix([
-    [p1*(1 - p1),     -p1*p2],
-    [     -p1*p2, p2*(1 - p2)]])
+    [-p1*(p1 - 1),       -p1*p2,      -p1*p3],
+    [      -p1*p2, -p2*(p2 - 1),      -p2*p3],
+    [      -p1*p3,       -p2*p3, p3*(1 - p3)]])
     """
 
     def _structure(self, params):
@@ -119,29 +123,72 @@ class CategoricalModel(SymbolicModel):
         return (sp.Symbol("x", integer=True, positive=True),)
 
     def theta(self, params=None):
-        return self._symbols(self._params(params)["K"])[:-1]
+        """All K probabilities (the natural parameter)."""
+        return self._symbols(self._params(params)["K"])
+
+    def free(self, params=None):
+        """The free coordinates p_1, ..., p_{K-1} of the log-density."""
+        return self.theta(params)[:-1]
 
     def _last(self, params):
-        return 1 - sum(self.theta(params), sp.S.Zero)
+        return 1 - sum(self.free(params), sp.S.Zero)
 
     def _log_density(self, params):
         x, = self.data_symbols()
-        free = self.theta(params)
+        free = self.free(params)
         K = len(free) + 1
         return (sum((sp.KroneckerDelta(x, i + 1) * sp.log(t) for i, t in enumerate(free)), sp.S.Zero)
                 + sp.KroneckerDelta(x, K) * sp.log(self._last(params)))
+
+    def score(self, params=None):
+        """The score in the free coordinates."""
+        params = self._params(params)
+        return sp.Matrix([sp.diff(self._log_density(params), t) for t in self.free(params)])
+
+    def fisher_information(self, params=None):
+        """Per-observation Fisher information in the free coordinates p_1, ..., p_{K-1}."""
+        params = self._params(params)
+
+        def build():
+            hess = sp.hessian(self._log_density(params), self.free(params))
+            return (-hess).applyfunc(lambda e: self._tidy(self.expectation(e, params)))
+
+        return self._cached(("fisher", self._structure(params)), build)
+
+    def _full(self, params, matrix):
+        """A (K-1) x (K-1) covariance of the free coordinates, extended to all K (p_K = 1 - sum), in p symbols."""
+        K = len(self.theta(params))
+        last = self.theta(params)[-1]
+        rest = sum(self.free(params), sp.S.Zero)
+        out = sp.zeros(K, K)
+        out[:K - 1, :K - 1] = matrix
+        for i in range(K - 1):
+            out[i, K - 1] = out[K - 1, i] = -sum(matrix[i, :])
+        out[K - 1, K - 1] = sum(matrix)
+        return out.applyfunc(lambda e: sp.factor(e).subs(rest, 1 - last))
+
+    def _influence(self, estimator, params):
+        x, = self.data_symbols()
+        return sp.Matrix([sp.KroneckerDelta(x, i + 1) - t for i, t in enumerate(self.theta(params))])
+
+    def asymptotic_covariance(self, estimator=None, params=None):
+        """V of the empirical frequencies on the whole vector p: J I^-1 J^T (I in the free coordinates)."""
+        params = self._params(params)
+        self._check_estimator(estimator, params)
+        return self._cached(("V", self._structure(params)),
+                            lambda: self._full(params, sp.simplify(self.fisher_information(params).inv())))
 
     def truth(self, params=None):
         params = self._params(params)
         values = categorical_truth(params)
         exact = values.exact or [sp.Float(v, 17) for v in values.p]
         return {t: as_sympy(v) if isinstance(v, Fraction) else v
-                for t, v in zip(self.theta(params), exact, strict=False)}
+                for t, v in zip(self.theta(params), exact, strict=True)}
 
     def expectation(self, expr, params=None):
         params = self._params(params)
         x, = self.data_symbols()
-        probs = list(self.theta(params)) + [self._last(params)]
+        probs = list(self.free(params)) + [self._last(params)]
         return sum((as_sympy(expr).subs(x, i + 1) * q for i, q in enumerate(probs)), sp.S.Zero)
 
     def _tidy(self, expr):
