@@ -6,8 +6,8 @@ One line per generation::
 
 reads "generation 2 collects a fresh real batch R2 (n points), fits R2 and S1 with
 shares 1/4 and 3/4, and emits S2 (2n points)". A curated emission ends in
-``, curated (K = 4)`` (the number of candidates per point, ``K -> oo`` for the limit map). ``R0(n/2)`` is a subsample of n/2
-points of R0; a batch fitted whole carries no count, and a batch created without
+``, curated (K = 4)`` (the number of candidates per point, ``K = oo`` for the limit
+map). ``R0(n/2)`` is a subsample of n/2 points of R0; a batch fitted whole carries no count, and a batch created without
 a size has n points. Shares are shown only where the workflow gives weights (a
 pooled fit weighs its entries by their counts). The middle of a long workflow and
 of a long fit is elided. :meth:`theory.workflow.Workflow.describe` and

@@ -164,3 +164,9 @@ def test_the_gaussian_theory_rejects_curation():
         risk_ratios(wf)
     assert Curation.from_data({"candidates": 2, "reward": [0, 1]}, "x").describe() == \
         "curated: K = 2 candidates, a reward vector of 2 values"
+
+
+def test_a_curated_workflow_prints_its_curation():
+    wf = Workflow.from_data(_curated({"candidates": "inf", "reward": [1, 0]}))
+    assert wf.describe().splitlines()[1] == "  1: R0 -> S1, curated (K = oo)"
+    assert r"\text{curated }(K = \infty)" in wf._repr_latex_()
