@@ -27,12 +27,8 @@
 
 # %%
 # %matplotlib inline
-import tempfile
-from pathlib import Path
-
 import mpmath
 import numpy as np
-import tomli_w
 
 from numerics.curation import curated_path, fixed_point
 from numerics.montecarlo import SimulationConfig, simulate
@@ -43,6 +39,7 @@ from theory.models import MODELS
 from theory.models.categorical import categorical_truth
 from theory.predictions import predict
 from theory.tails import derive_generations_law, derive_memorizer_constant
+from theory.workflow import Workflow
 
 # %% [markdown]
 # ## A Zipf vocabulary under discard and augment
@@ -175,12 +172,11 @@ truth = [str(x) for x in categorical_truth(MODELS["categorical"].validate(small)
 rewards = [1] * 5 + [0] * 15
 fp = fixed_point(truth, rewards, 4, "1/2", dps=50)
 print("fixed point with half real data: expected reward", mpmath.nstr(fp.reward, 30))
-with tempfile.TemporaryDirectory() as tmp, publication_style():
+with publication_style():
     fig, axes = new_figure(7.0, 2.6, 1, 2)
     for (label, data), color in zip(workflows.items(), ("#D55E00", "#0072B2"), strict=True):
-        path = Path(tmp) / f"{label.replace(' ', '_')}.toml"
-        path.write_text(tomli_w.dumps(data))
-        res = simulate(SimulationConfig("categorical", small, str(path), 5000, G, 100), seed=3, progress=False)
+        workflow = Workflow.from_data(data, name=label)
+        res = simulate(SimulationConfig("categorical", small, workflow, 5000, G, 100), seed=3, progress=False)
         reward, entropy = curated_path(truth, rewards, 4, G, lam=0 if label == "no real data" else "1/2")
         gens = np.arange(1, G + 1)
         for ax, name, path_values in ((axes[0], "reward", reward), (axes[1], "entropy", entropy)):

@@ -11,18 +11,16 @@ categorical model on curated samples drawn candidate by candidate.
 
 from __future__ import annotations
 
-import tempfile
 from fractions import Fraction
-from pathlib import Path
 
 import mpmath
 import numpy as np
 import sympy as sp
-import tomli_w
 
 from numerics.curation import curated_path, fixed_point
 from theory.curation import derive_fixed_point, derive_iterated_tilt, derive_two_level_map
 from theory.models.categorical import categorical_truth
+from theory.workflow import Workflow
 
 from ..claims import Claim, agrees, check, close
 from ._common import DPS, FERBACH, metric, prediction, ratio_figure, simulate
@@ -113,22 +111,20 @@ def _numeric(budget):
 def _monte_carlo(budget):
     n, G, reps = 20000, 8, budget.pick(500, 5000)
     curves, points, late = [], [], {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for label, share in (("no real data", None), ("fresh real data, share 1/2", REAL_SHARE)):
-            path = Path(tmp) / f"curated_{'real' if share else 'synthetic'}.toml"
-            path.write_text(tomli_w.dumps(curated_workflow(share)))
-            res = simulate("categorical", TRUTH, str(path), n, G, reps, budget, f"curation-{label}")
-            mean, se = metric(res, "reward")
-            theory = prediction(res, "reward")
-            # asymptotic target (the deterministic curated trajectory, n -> infinity): 4 standard errors plus
-            # 20/n for the O(k/n) bias of a nonlinear map applied to noisy fits
-            yield agrees(f"{label}: expected reward = the curated trajectory", mean, se, theory, k=4,
-                         allowance=20 / n, exact=False)
-            ent, ent_se = metric(res, "entropy")
-            late[label] = (mean, ent, se)
-            ks = list(range(1, G + 1))
-            curves.append((f"{label}, n -> infinity", ks, theory.tolist()))
-            points.append((f"{label}, Monte Carlo", ks, mean.tolist(), se.tolist()))
+    for label, share in (("no real data", None), ("fresh real data, share 1/2", REAL_SHARE)):
+        workflow = Workflow.from_data(curated_workflow(share), name=f"curated, {label}")
+        res = simulate("categorical", TRUTH, workflow, n, G, reps, budget, f"curation-{label}")
+        mean, se = metric(res, "reward")
+        theory = prediction(res, "reward")
+        # asymptotic target (the deterministic curated trajectory, n -> infinity): 4 standard errors plus
+        # 20/n for the O(k/n) bias of a nonlinear map applied to noisy fits
+        yield agrees(f"{label}: expected reward = the curated trajectory", mean, se, theory, k=4,
+                     allowance=20 / n, exact=False)
+        ent, _ = metric(res, "entropy")
+        late[label] = (mean, ent, se)
+        ks = list(range(1, G + 1))
+        curves.append((f"{label}, n -> infinity", ks, theory.tolist()))
+        points.append((f"{label}, Monte Carlo", ks, mean.tolist(), se.tolist()))
     synthetic, real = late["no real data"], late["fresh real data, share 1/2"]
     yield check("without real data the reward rises and the entropy falls every generation",
                 bool(np.all(np.diff(synthetic[0]) > 0) and np.all(np.diff(synthetic[1]) < 0)),
