@@ -14,6 +14,7 @@ from .closed_form import (
     risk_bound,
     risk_limit,
 )
+from .curation import Curation
 from .latex import latex_pieces, latex_snippet, model_risk_latex, ratio_table
 from .models import (
     FAMILIES,
@@ -46,7 +47,7 @@ from .workflow import FitEntry, Generation, Share, Workflow, WorkflowError
 __all__ = [
     # workflows as data
     "FitEntry", "Generation", "Share", "Workflow", "WorkflowError", "WorkflowLike", "PRESETS", "load_workflow",
-    "preset",
+    "preset", "Curation",
     "to_rational",
     # the exact sequential Gaussian process
     "LinearForm", "linear_form", "exact_loadings", "covariance", "covariance_float", "efficiencies", "risk_ratios",
