@@ -26,10 +26,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from theory.categorical import categorical_truth  # noqa: E402
-
 from numerics.montecarlo import BLOCK, SimulationConfig, simulate_blocks  # noqa: E402
 from theory.ancestry import AncestorLaw, Categories, ancestor_laws  # noqa: E402
+from theory.models import model_spec  # noqa: E402
+from theory.models.categorical import categorical_truth  # noqa: E402
 from theory.predictions import predict  # noqa: E402
 from theory.presets import preset  # noqa: E402
 
@@ -78,7 +78,7 @@ def bench_monte_carlo(R, G, baseline_reps):
 
 def bench_exact(G=100, n=10**4):
     print(f"\n2. exact expected lost mass and support, K = 10^5, n = {n}, G = {G} (discard)")
-    p = categorical_truth(PARAMS | {"alpha": 0.0}).p
+    p = categorical_truth(model_spec("categorical").validate(PARAMS)).p
     t_chain, laws = timed(lambda: [AncestorLaw.point(n)] + ancestor_laws(n, [n] * (G - 1)))
     cats = Categories(p)
     weights = np.vstack([p, np.ones_like(p)])
