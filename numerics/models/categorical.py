@@ -322,17 +322,28 @@ class Categorical(NumericModel):
         sums = q.sums
         listed_p = sums(pe)
         rest_p = np.clip(1.0 - listed_p, 0.0, None)               # true mass of the unlisted categories
-        infinite = (f == 0) & (sums((pe > 0).astype(float)) < self.positive)
+        listed_pos = q.lengths() if self.positive == K else sums((pe > 0).astype(float))
+        infinite = (f == 0) & (listed_pos < self.positive)
         with np.errstate(divide="ignore", invalid="ignore"):
-            miss = np.exp(ctx.T * np.log1p(-np.minimum(qe, 1.0)))
+            miss = np.minimum(qe, 1.0)
+            np.negative(miss, out=miss)
+            np.log1p(miss, out=miss)
+            miss *= ctx.T
+            np.exp(miss, out=miss)
+            miss *= pe
         if not f.any():             # no smoothing: the unlisted categories have q_i = 0
-            risk = sums(qe * (qe - 2 * pe)) + self.sum_p2
-            tv = 0.5 * (sums(np.abs(qe - pe) - pe) + 1.0)
+            work = qe - 2 * pe
+            work *= qe
+            risk = sums(work) + self.sum_p2
+            np.subtract(qe, pe, out=work)
+            np.abs(work, out=work)
+            work -= pe
+            tv = 0.5 * (sums(work) + 1.0)
             kl = np.full(R, np.inf)
             if not infinite.all():
                 kl[~infinite] = self.sum_plogp - sums(np.where(pe > 0, pe * np.log(qe), 0.0))[~infinite]
             return {"risk": risk, "tv": tv, "kl": kl, "kl_infinite": infinite.astype(float), "lost_mass": rest_p,
-                    "support": q.lengths().astype(float), "memorizer_error": sums(pe * miss) + rest_p}
+                    "support": q.lengths().astype(float), "memorizer_error": sums(miss) + rest_p}
         fe = f[q.row_ids()]
         risk = sums((qe - pe) ** 2 - (fe - pe) ** 2) + K * f * f - 2 * f + self.sum_p2
         tv = 0.5 * (sums(np.abs(qe - pe) - np.abs(fe - pe)) + self._abs_dev_all(f))
@@ -345,7 +356,7 @@ class Categorical(NumericModel):
         return {"risk": risk, "tv": tv, "kl": kl, "kl_infinite": infinite.astype(float),
                 "lost_mass": np.where(lost, rest_p, 0.0), "support": np.where(lost, q.lengths().astype(float),
                                                                               float(K)),
-                "memorizer_error": sums(pe * miss) + floor_miss * rest_p}
+                "memorizer_error": sums(miss) + floor_miss * rest_p}
 
     def _abs_dev_all(self, f):
         """sum_i |f - p_i| for every replicate's floor f (0 gives 1)."""
