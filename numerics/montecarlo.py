@@ -160,9 +160,8 @@ class SimulationConfig:
         Raises
         ------
         ValueError
-            Naming the bad value: sizes below 1, an unknown model or workflow, a
-            parameter outside the model's domain, or a linear regression whose fits see
-            fewer than d + 2 points (its exact risk, through E (X^T X)^{-1}, needs them).
+            Naming the bad value: sizes below 1, an unknown model or workflow, or a
+            parameter outside the model's domain.
         """
         from theory.models import model_spec
 
@@ -177,8 +176,6 @@ class SimulationConfig:
                              f"{type(spec).__name__} {reprlib.repr(spec)}")
         params = model_spec(self.model).validate(self.params)
         workflow = _workflow_at(spec, G, n)
-        if self.model == "linreg":
-            _check_regression_sizes(params, workflow, n)
         model = _model(self.model, params)   # the numeric side's own checks (e.g. an expfam sampler)
         _check_curation(model, workflow)
         return replace(self, params=params, workflow=spec, n=n, G=workflow.G, replicates=R)
@@ -316,28 +313,6 @@ def _check_curation(model, workflow):
             gen.curate.rewards(model.K)
         except ValueError as err:
             raise ValueError(f"generation {k}: {err}") from None
-
-
-def _check_regression_sizes(params, workflow, n):
-    """Least squares on a Gaussian design has a finite risk only with at least d + 2 rows.
-
-    The same rule as the prediction's: a fixed design needs n >= d + 2 (and as many rows in the real
-    data R0, the design itself); a fresh design needs d + 2 points in every fit.
-    """
-    d = params["d"]
-    points = workflow.in_points(n)
-    if params.get("design", "fixed") == "fixed":
-        rows = points.real
-        if min(n, rows) < d + 2:
-            raise ValueError(f"linreg with d = {d} and a fixed design needs n >= d + 2 = {d + 2} and as many "
-                             f"design rows (the real data R0), got n = {n} and {rows} rows; "
-                             "E (X^T X)^-1 is finite only then")
-        return
-    for k, gen in enumerate(points.generations, start=1):
-        fitted = sum(s.count for s in gen.fit if s.share)
-        if fitted < d + 2:
-            raise ValueError(f"linreg with d = {d} needs at least d + 2 = {d + 2} points in every fit, "
-                             f"got {fitted} in generation {k} (n = {n}); E (X^T X)^-1 is finite only then")
 
 
 # ----------------------------------------------------------------------------------- the plan

@@ -22,8 +22,11 @@ model              exact at finite n (everything else asymptotic, or None where 
                    (sigma None, w2sq asymptotic)
 ``mvn``            discard: risk, trace_ratio, det_ratio; otherwise risk and trace_ratio
                    (det_ratio None)
-``linreg``         fixed design when every fit pools whole batches of the design's size;
-                   fresh design under discard; needs d + 2 rows per fit (ValueError)
+``linreg``         lam = 0: fixed design when every fit pools whole batches (multiples of the
+                   design's rows), fresh design under discard and augment, with or without
+                   interpolation (None where E tr (X^T X)^+ is infinite); lam > 0:
+                   Marchenko-Pastur deterministic equivalents (asymptotic); see
+                   :mod:`theory.highdim`
 ``logistic``       nothing (failed None: separation)
 ``bernoulli``      risk under every workflow; absorbed under discard (None otherwise)
 ``poisson``        risk under every workflow; absorbed under discard (None otherwise)
@@ -58,7 +61,6 @@ from .models import get_model, model_spec
 from .moments import (
     exponential_discard_moments,
     gaussian_discard_moments,
-    inverse_wishart_trace,
     kde_discard_closed_form,
     mvn_discard_moments,
     resampling_moments,
@@ -259,51 +261,14 @@ def _predict_mvn(ctx):
 
 @_predicts("linreg")
 def _predict_linreg(ctx):
-    p, d, design = ctx.params, ctx.params["d"], ctx.params["design"]
-    sigma2 = to_rational(p["sigma"]) ** 2
-    n = ctx.n
-    if design == "fixed":
-        rows = int(ctx.workflow.real * n)  # the fixed design is R0's; batches cycle its rows
-        if min(n, rows) < d + 2:
-            raise ValueError(f"linreg with design=fixed needs n >= d + 2 = {d + 2} and as many design rows "
-                             f"(E (X^T X)^-1 is finite only then), got n = {n} and d = {d} ({rows} rows)")
-    else:
-        for k, row in enumerate(ctx.entries, start=1):
-            points = sum(e.count for e in row if e.share)
-            if points < d + 2:
-                raise ValueError(f"linreg needs at least d + 2 = {d + 2} points per fit for a finite risk, got "
-                                 f"{points} in generation {k} (n = {n}, d = {d})")
-    live = [[e for e in row if e.share] for row in ctx.entries]
-    if design == "fixed":
-        def spans(e):  # the entry certainly covers d distinct rows of the design
-            return (e.count == e.points and min(e.points, rows) >= d) or (e.points <= rows and e.count >= d)
+    from .highdim import linreg_risk
 
-        full_rank = all(any(spans(e) for e in row) for row in live)
-        whole = all(e.points == rows and e.count == e.points for row in live for e in row)
-    else:
-        full_rank, whole = True, False
-    out = {"failed": ([0.0] * ctx.G, "exact: every fit sees at least d rows of a Gaussian design, full rank "
-                      "almost surely") if full_rank else
-           _none("a fit may see fewer than d distinct rows of the fixed design")}
-    if whole:
-        # every batch is the design's rows with fresh labels: the process is exact given X, with the
-        # noise of a batch (size real in units of n) sigma^2 (X^T X)^-1 in place of (1/real) V/n
-        factor = to_rational(inverse_wishart_trace(rows, d)) * sigma2 * ctx.workflow.real
-        out["risk"] = (_floats(c * factor for c in ctx.cov_diag),
-                       "exact: Cov(H)_kk real sigma^2 E tr (X^T X)^-1 with E (X^T X)^-1 = I/(rows-d-1); every "
-                       "fit pools whole batches on the one fixed design")
-        return out
-    sizes = discard_sizes(ctx.workflow, n) if design == "fresh" else None
-    if sizes is not None:
-        total, values = Fraction(0), []
-        for m in sizes:
-            total += sigma2 * to_rational(inverse_wishart_trace(m, d))
-            values.append(float(total))
-        out["risk"] = (values, "exact: sum over generations of sigma^2 E tr (X_i^T X_i)^-1 = "
-                       "sigma^2 d/(m_i-d-1), a fresh design per batch under discard")
-        return out
-    out["risk"] = _asymptotic_risk(ctx)
-    return out
+    found = linreg_risk(ctx.params, ctx.workflow, ctx.n)
+    values = found.floats(ctx.params)
+    lam = to_rational(ctx.params["lam"])
+    estimator = "ridge" if lam else "least squares (minimum norm where it is not unique)"
+    return {"risk": (values, found.note),
+            "failed": ([0.0] * ctx.G, f"exact: the {estimator} fit is defined on every sample")}
 
 
 @_predicts("logistic")
@@ -446,8 +411,7 @@ def predict(model, params, workflow, n, *, generations=None) -> Prediction:
     Raises
     ------
     ValueError
-        For bad parameters, a bad workflow or n, or a formula that needs more points
-        (linreg needs at least d + 2 rows per fit).
+        For bad parameters, a bad workflow or n.
 
     Examples
     --------
@@ -456,11 +420,9 @@ def predict(model, params, workflow, n, *, generations=None) -> Prediction:
     (True, [0.05, 0.0625, 0.06806], 'exact:')
     >>> predict("logistic", {"d": 2}, "augment", 20, generations=3).exact
     False
-    >>> predict("linreg", {"d": 5}, "discard", 6, generations=2)
-    Traceback (most recent call last):
-    ...
-    ValueError: linreg with design=fixed needs n >= d + 2 = 7 and as many design rows \
-(E (X^T X)^-1 is finite only then), got n = 6 and d = 5 (6 rows)
+    >>> p = predict("linreg", {"d": 10, "lam": 0}, "discard", 6, generations=2)
+    >>> [round(x, 4) for x in p.metrics["risk"]], p.notes["risk"][:40]    # (1 - 6/10) + k sigma^2 6/3
+    ([2.4, 4.4], 'exact: minimum-norm interpolation on one')
     """
     sym = get_model(model)
     params = sym.validate_params(params)

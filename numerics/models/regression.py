@@ -5,6 +5,10 @@ Monte Carlo model below and the real-data protocol (:mod:`numerics.real_data`)
 both fit with it, on a stack of designs (one per replicate) or on one design
 shared by every replicate, and read its outcome as a :class:`FitStatus`.
 
+Linear regression fits the normalised ridge estimator (minimum-norm least squares at
+``lam = 0``) with the batched solvers of :mod:`numerics.models.ridge`, in every regime:
+more or fewer rows than coefficients, either design, weighted or pooled fits.
+
 The design is either *fixed*, one Gaussian X per replicate (the design of the real
 data R0, with ``real * n`` rows) reused by every batch, labels resampled on it (a
 batch of m points takes rows ``i mod rows``), or *fresh*, a new Gaussian X for every
@@ -26,6 +30,7 @@ from scipy.special import expit
 
 from .base import NumericModel, gather, gram, wishart
 from .registry import numeric_face
+from .ridge import ridge_from_moments, weighted_ridge
 
 __all__ = ["LinearRegression", "LogisticRegression", "FitStatus", "LogisticFit", "SEPARATION_RULES",
            "logistic_mle", "row_counts"]
@@ -173,9 +178,17 @@ class _Regression(NumericModel):
 
 @numeric_face("linreg")
 class LinearRegression(_Regression):
-    """y = x^T w + eps, x ~ N(0, I_d), eps ~ N(0, sigma^2); (weighted) least squares.
+    """y = x^T w + eps, x ~ N(0, I_d), eps ~ N(0, sigma^2); (weighted) ridge or minimum-norm least squares.
 
-    A fit whose weighted Gram matrix is numerically singular is *failed*.
+    Every fit is ``lim_{t -> lam+} (X^T A X + t I)^{-1} X^T A y`` (A the per-point shares,
+    summing to 1): ridge for ``lam`` > 0, least squares at ``lam`` = 0, of minimum norm
+    when the rows that carry weight are fewer than d. On a fixed design the fit works
+    from the per-row totals (a weighted fit is the fit to the share-weighted labels);
+    on a fresh design a batch of at least d points is kept as its moments
+    ``(X^T X, X^T y)`` (drawn directly as a Wishart matrix and a Gaussian vector) and a
+    smaller one as its points, so a fit of fewer than d points in all is solved in its
+    m x m dual form. Synthetic batches are drawn from the fitted coefficients plus
+    ``shift`` e_1 (the ``"emit"`` entry of a state); the truth emits itself.
 
     Examples
     --------
@@ -191,48 +204,78 @@ class LinearRegression(_Regression):
     >>> ols = [np.linalg.lstsq(pts["X"][r], pts["y"][r], rcond=None)[0] for r in range(2)]
     >>> bool(np.allclose(state["coef"], ols))
     True
+    >>> wide = LinearRegression({"d": 8, "sigma": 1, "design": "fresh"}, np.ones(8) / np.sqrt(8))
+    >>> pts = wide.draw(ctx, wide.truth(ctx), 5, rand)                      # 5 points, d = 8
+    >>> state, _ = wide.fit(ctx, [Part(wide.summarise(ctx, pts, 5), Fraction(1), 5, 5)])
+    >>> bool(np.allclose(state["coef"], [np.linalg.pinv(pts["X"][r]) @ pts["y"][r] for r in range(2)]))
+    True
     """
 
     def __init__(self, params, truth):
         super().__init__(params, truth)
         self.sigma = float(params.get("sigma", 1))
+        self.lam = float(params.get("lam", 0))
+        self.shift = float(params.get("shift", 0))
+
+    def truth(self, ctx):
+        state = super().truth(ctx)
+        state["emit"] = state["coef"]
+        return state
+
+    def _emitting(self, state):
+        """The state whose coefficients generate a batch: the fit plus shift e_1 (the truth: itself)."""
+        return {"coef": state.get("emit", state["coef"])}
 
     def draw(self, ctx, state, m, rand):
-        X, eta = self._linear_predictor(ctx, state, m, rand)
+        X, eta = self._linear_predictor(ctx, self._emitting(state), m, rand)
         y = eta + self.sigma * rand.normal(m)
         return {"y": y} if self.fixed else {"X": X, "y": y}
 
     def draw_summary(self, ctx, state, m, rand):
+        coef = self._emitting(state)["coef"]
         if self.fixed:
             counts = row_counts(m, ctx.rows)
-            mean = np.matmul(ctx.X, state["coef"][:, :, None])[:, :, 0]
+            mean = np.matmul(ctx.X, coef[:, :, None])[:, :, 0]
             return {"a": counts, "b": counts * mean + self.sigma * np.sqrt(counts) * rand.normal(ctx.rows)}
-        if m < self.d:  # a singular Gram matrix: draw the rows themselves
+        if m < self.d:  # kept as points (see the class doc): draw the rows themselves
             return self.summarise(ctx, self.draw(ctx, state, m, rand), m)
         G = wishart(rand, m, self.d)
         L = np.linalg.cholesky(G)
         noise = np.matmul(L, rand.normal(self.d)[:, :, None])[:, :, 0]
-        return {"gram": G, "xty": np.matmul(G, state["coef"][:, :, None])[:, :, 0] + self.sigma * noise}
+        return {"gram": G, "xty": np.matmul(G, coef[:, :, None])[:, :, 0] + self.sigma * noise}
 
     def _fresh_summary(self, X, y):
+        if X.shape[1] < self.d:
+            return {"X": X, "y": y}
         return {"gram": gram(X), "xty": _design_vectors(X, y)}
 
     def fit(self, ctx, parts):
         if self.fixed:
             A, B = _pool_rows(parts)
             if A.ndim == 1 and np.all(A == A[0]):
-                H = A[0] * ctx.gram
-            else:
-                H = _weighted_gram(ctx.X, A)
-            g = _design_vectors(ctx.X, B)
+                A = float(A[0])
+            coef = weighted_ridge(ctx.X, A, B, self.lam, gram=ctx.gram)
+        elif sum(p.count for p in parts) < self.d:
+            # fewer points than coefficients: every entry holds its points; the dual form
+            X = np.concatenate([p.summary["X"] for p in parts], axis=1)
+            a = np.concatenate([np.full(p.count, p.point_weight) for p in parts])
+            coef = weighted_ridge(X, a, a * np.concatenate([p.summary["y"] for p in parts], axis=1), self.lam)
         else:
             H = g = None
             for p in parts:
                 w = p.point_weight
-                H = w * p.summary["gram"] if H is None else H + w * p.summary["gram"]
-                g = w * p.summary["xty"] if g is None else g + w * p.summary["xty"]
-        coef, singular = _solve(H, g)
-        return {"coef": coef}, singular
+                if "gram" in p.summary:
+                    h, v = p.summary["gram"], p.summary["xty"]
+                else:
+                    h, v = gram(p.summary["X"]), _design_vectors(p.summary["X"], p.summary["y"])
+                H = w * h if H is None else H + w * h
+                g = w * v if g is None else g + w * v
+            coef = ridge_from_moments(H, g, self.lam)
+        state = {"coef": coef, "emit": coef}
+        if self.shift:
+            state["emit"] = coef.copy()
+            state["emit"][:, 0] += self.shift
+        return state, ~np.isfinite(coef).all(axis=1)
 
 
 @numeric_face("logistic")

@@ -233,8 +233,8 @@ def test_poisson_absorption_is_counted_not_failed():
     ({"params": {"sigma": "0"}}, "sigma must be positive, got '0'"),
     ({"model": "bernoulli", "params": {"p": "1.5"}}, "1.5"),
     ({"model": "mvn", "params": {"d": "0"}}, "'0'"),
-    ({"model": "linreg", "params": {"d": "5"}, "n": 6}, "n >= d + 2 = 7"),
-    ({"model": "linreg", "params": {"d": "5", "design": "fresh"}, "n": 6}, "at least d + 2 = 7"),
+    ({"model": "linreg", "params": {"d": "5", "lam": "-1"}, "n": 6}, "lam must be non-negative, got '-1'"),
+    ({"model": "linreg", "params": {"shift": "inf"}, "n": 6}, "shift must be a number such as 2, 0.5 or 1/3"),
     ({"params": {"q": "1"}}, "unknown parameter 'q'"),
 ])
 def test_bad_configurations_are_rejected_with_the_bad_value(kwargs, message):

@@ -66,7 +66,7 @@ def test_table_lists_every_metric_with_theory(capsys):
     (["--model", "bernoulli", "--set", "p=1.2"], "'1.2'"),
     (["--model", "bernoulli", "--set", "p=0"], "'0'"),
     (["--model", "mvn", "--set", "d=0"], "'0'"),
-    (["--model", "linreg", "--set", "d=9"], "d + 2 = 11"),
+    (["--model", "linreg", "--set", "lam=-0.5"], "lam must be non-negative, got '-0.5'"),
     (["--model", "nope"], "unknown model 'nope'"),
     (["--workflow", "sideways"], "sideways"),
     (["--workflow", "missing.json"], "missing.json"),

@@ -39,7 +39,10 @@ model             parameters, truth                                             
 ``gaussian``      ``mu`` [0], ``sigma`` [1], ``estimator`` ``mle`` | ``unbiased``        mu
 ``mvn``           ``d`` [2], ``estimator`` ``mle`` | ``unbiased``; mu = 0, Sigma = I_d     mu
 ``linreg``        ``d`` [5], ``sigma`` [1] (known noise level, also used for synthetic     w
-                  labels), ``design`` ``fixed`` | ``fresh``; x ~ N(0, I_d),
+                  labels), ``design`` ``fixed`` | ``fresh``, ``lam`` [0] (ridge
+                  penalty, normalised form; 0 with fewer rows than d: minimum-norm
+                  interpolation), ``shift`` [0] (synthetic batches drawn from the
+                  fit plus shift e_1: a biased generator); x ~ N(0, I_d),
                   w0 = (1, ..., 1)/sqrt(d) (norm 1)
 ``logistic``      ``d`` [5], ``design`` ``fixed`` | ``fresh``; no intercept,              beta
                   x ~ N(0, I_d), beta0 proportional to (1, -1, 1/2, -1/2, 1/3, ...)

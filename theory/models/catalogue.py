@@ -218,8 +218,10 @@ MODELS.declare(ModelSpec(
     "mu", lambda params: (0.0,) * params["d"], estimators=("mle", "unbiased"),
     metrics=("risk", "trace_ratio", "det_ratio")))
 MODELS.declare(ModelSpec(
-    "linreg", "regression", "linear regression with Gaussian design; OLS",
-    (Parameter("d", "dimension", 5), Parameter("sigma", "positive", 1.0), _DESIGN),
+    "linreg", "regression", "linear regression with Gaussian design; least squares or ridge",
+    (Parameter("d", "dimension", 5), Parameter("sigma", "positive", 1.0), _DESIGN,
+     Parameter("lam", "nonnegative", 0.0, help="ridge penalty (normalised form)"),
+     Parameter("shift", "real", 0.0, help="synthetic batches come from the fit plus shift e_1")),
     "w", lambda params: linreg_theta0(params["d"]), estimators=("ols",)))
 MODELS.declare(ModelSpec(
     "logistic", "regression", "logistic regression with Gaussian design; MLE",

@@ -55,7 +55,7 @@ from ..rationals import to_rational
 __all__ = ["Parameter", "ModelSpec", "ModelRegistry", "MODELS", "declare", "model_spec", "symbolic_face",
            "get_model", "validate_parameters"]
 
-_KINDS = ("real", "positive", "negative", "probability", "dimension", "choice")
+_KINDS = ("real", "positive", "nonnegative", "negative", "probability", "dimension", "choice")
 _TABLE_WIDTH = 120      # characters per row of the registry's table
 
 
@@ -64,8 +64,8 @@ _TABLE_WIDTH = 120      # characters per row of the registry's table
 class Parameter:
     """One ``--set`` parameter of a model: its name, kind, default and allowed values.
 
-    ``kind`` is ``"real"`` (finite), ``"positive"``, ``"negative"``, ``"probability"``
-    (in (0, 1)), ``"dimension"`` (integer >= 1) or ``"choice"`` (one of ``choices``).
+    ``kind`` is ``"real"`` (finite), ``"positive"``, ``"nonnegative"``, ``"negative"``,
+    ``"probability"`` (in (0, 1)), ``"dimension"`` (integer >= 1) or ``"choice"`` (one of ``choices``).
 
     Examples
     --------
@@ -150,6 +150,8 @@ class Parameter:
             raise ValueError(f"{where} must be a finite number, got {value!r}")
         if self.kind == "positive" and not real > 0:
             raise ValueError(f"{where} must be positive, got {value!r}")
+        if self.kind == "nonnegative" and not real >= 0:
+            raise ValueError(f"{where} must be non-negative, got {value!r}")
         if self.kind == "negative" and not real < 0:
             raise ValueError(f"{where} must be negative, got {value!r}")
         if self.kind == "probability" and not 0 < real < 1:

@@ -66,6 +66,10 @@ class LinearRegression(SymbolicModel):
     The log-density is that of y given x (the design law carries no parameter).
     Expectations substitute y = x^T w + sigma e and integrate independent standard
     normals. The per-observation V of OLS is sigma^2 E[x x^T]^{-1} = sigma^2 I_d.
+    With ``lam`` > 0 the fit is ridge regression and with fewer rows than d at
+    ``lam`` = 0 the minimum-norm interpolator: their risks are derived in
+    :mod:`theory.highdim`, not from V. ``shift`` moves every synthetic batch's
+    generator to the fit plus shift e_1.
 
     Examples
     --------
