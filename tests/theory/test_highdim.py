@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
+from numerics.marchenko_pastur import mp_integral
 from numerics.montecarlo import SimulationConfig, simulate
 from theory.highdim import (
     RHO,
@@ -95,34 +96,15 @@ def test_quadratic_surds_agree_with_sympy():
 
 
 # ------------------------------------------------------------------------------------------- Marchenko–Pastur
-def _mp_quad(f, gamma, dps=30):
-    """int f dMP_gamma by quadrature of the density (plus the atom), an independent route.
-
-    x = a + (b - a) sin^2 t takes the square-root edges away: the density times dx is
-    (b - a)^2 sin^2 t cos^2 t / (pi gamma x) dt on [0, pi/2], smooth.
-    """
-    with mpmath.workdps(dps):
-        g = mpmath.mpf(gamma.numerator) / gamma.denominator
-        a, b = (1 - mpmath.sqrt(g)) ** 2, (1 + mpmath.sqrt(g)) ** 2
-
-        def integrand(t):
-            s2, c2 = mpmath.sin(t) ** 2, mpmath.cos(t) ** 2
-            x = a + (b - a) * s2
-            return (b - a) ** 2 * s2 * c2 / (mpmath.pi * g * x) * f(x)
-
-        atom = max(0, 1 - 1 / g)
-        return mpmath.quad(integrand, [0, mpmath.pi / 2]) + atom * f(mpmath.mpf(0))
-
-
 @pytest.mark.parametrize("gamma, lam", [(Fraction(1, 4), Fraction(1)), (Fraction(3), Fraction(1, 2)),
                                         (Fraction(1), Fraction(1, 10))])
 def test_resolvent_moments_are_the_density_integrals(gamma, lam):
     c = mp_resolvent_moments(gamma, lam, 4)
-    with mpmath.workdps(30):
-        for j in range(4):
-            lamf = mpmath.mpf(lam.numerator) / lam.denominator
-            assert mpmath.almosteq(c[j].evaluate(30), _mp_quad(lambda x, j=j: (x + lamf) ** -(j + 1), gamma),
-                                   1e-24)
+    for j in range(4):
+        # the density integrated by quadrature (numerics.marchenko_pastur), an independent route
+        quad = mp_integral(lambda x, j=j: (x + mpmath.mpf(lam.numerator) / lam.denominator) ** -(j + 1), gamma, 30)
+        with mpmath.workdps(30):
+            assert mpmath.almosteq(c[j].evaluate(30), quad.value, 1e-24)
 
 
 def test_stieltjes_closed_form_density_and_atom():
