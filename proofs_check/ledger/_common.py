@@ -29,6 +29,13 @@ FERBACH = Source("Ferbach, Bertrand, Bose & Gidel", 2024, "Self-consuming genera
                  "provably optimize human preferences", reference="NeurIPS 2024, arXiv:2407.09499")
 SEDDIK = Source("Seddik, Chen, Hayou, Youssef & Debbah", 2024, "How bad is training on synthetic data? A "
                 "statistical analysis of language model collapse", reference="arXiv:2404.05090")
+DOHMATOB_FENG_KEMPE = Source("Dohmatob, Feng & Kempe", 2024, "Model collapse demystified: the case of regression",
+                             reference="NeurIPS 2024, arXiv:2402.07712")
+GARG_BHATTACHARYA_SUR = Source("Garg, Bhattacharya & Sur", 2025, "Preventing model collapse under "
+                               "overparametrization: optimal mixing ratios for interpolation learning and ridge "
+                               "regression", reference="arXiv:2509.22341")
+STRONG_COLLAPSE = Source("Dohmatob, Feng, Subramonian & Kempe", 2024, "Strong model collapse",
+                         reference="ICLR 2025, arXiv:2410.04840")
 
 DPS = 50  # digits for the numeric evidence
 
