@@ -79,7 +79,7 @@ def executed(tmp_path_factory):
 
 def test_the_notebooks_are_numbered_stories():
     numbers = [int(p.name[:2]) for p in NOTEBOOKS]
-    assert numbers == sorted(set(numbers)) and numbers[:6] == list(range(1, 7)) and 8 in numbers
+    assert numbers == sorted(set(numbers)) and numbers[:8] == list(range(1, 9))
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

@@ -243,11 +243,9 @@ class WishartRank:
         return (1 - self.rank) * _fraction(p(0)) + self.rank * _fraction(p(1))
 
     def expect_noise(self, p):
-        try:
-            trace = pseudo_inverse_trace(self.N, self.d)
-        except ValueError:
+        if self.d - 1 <= self.N <= self.d + 1:     # E tr (X^T X)^+ is infinite
             return None
-        return _fraction(p(1)) * Fraction(self.N, self.d) * trace
+        return _fraction(p(1)) * Fraction(self.N, self.d) * pseudo_inverse_trace(self.N, self.d)
 
 
 class MarchenkoPastur:
@@ -393,14 +391,15 @@ def fresh_augment_terms(d, pooled, added):
     >>> [x.noise for x in t]                  # 2/7, + (1/2) 2/17, + (1/3) 2/27
     [Fraction(2, 7), Fraction(41, 119), Fraction(3559, 9639)]
     """
+    pooled = [int(N) for N in pooled]
+    added = [None if m is None else int(m) for m in added]
     out, noise = [], Fraction(0)
     signal = 1 - projection_trace(pooled[0], d)
     for k, N in enumerate(pooled):
-        try:
-            trace = pseudo_inverse_trace(N, d)
-        except ValueError:
+        if d - 1 <= N <= d + 1:        # E tr (X^T X)^+ is infinite from here on
             noise = None
         if noise is not None:
+            trace = pseudo_inverse_trace(N, d)
             noise += trace if k == 0 else Fraction(added[k], N) * trace
         out.append(RiskTerms(signal, Fraction(0), Fraction(0), noise))
     return tuple(out)

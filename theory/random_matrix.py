@@ -31,6 +31,7 @@ numbers, evaluated at any precision by :meth:`QuadraticSurd.evaluate`.
 from __future__ import annotations
 
 import math
+import numbers
 from fractions import Fraction
 from functools import cache
 
@@ -73,8 +74,9 @@ def pseudo_inverse_trace(m, d):
 (finite only for m <= d - 2 or m >= d + 2)
     """
     for name, value in (("m", m), ("d", d)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    m, d = int(m), int(d)
     if m >= d + 2:
         rows, cols = m, d
     elif m <= d - 2:

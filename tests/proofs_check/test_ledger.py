@@ -33,8 +33,8 @@ def test_the_ledger_covers_the_literature():
     cited = {claim.source.authors for claim in LEDGER}
     assert cited >= {"Dey & Donoho", "Gerstgrasser et al.", "Shumailov et al.", "Kazdan et al.", "Bertrand et al.",
                      "He, Xu & Cheng", "Suresh et al.", "Dohmatob, Feng, Yang, Charton & Kempe",
-                     "Ferbach, Bertrand, Bose & Gidel", "Seddik, Chen, Hayou, Youssef & Debbah", "Dohmatob, Feng & Kempe",
-                     "Garg, Bhattacharya & Sur", "Dohmatob, Feng, Subramonian & Kempe"}
+                     "Ferbach, Bertrand, Bose & Gidel", "Seddik, Chen, Hayou, Youssef & Debbah",
+                     "Dohmatob, Feng & Kempe", "Garg, Bhattacharya & Sur", "Dohmatob, Feng, Subramonian & Kempe"}
     assert {"discard-linear-growth", "augment-pi2over6-bound", "universality-models-estimators",
             "universality-dimension-loss", "gaussian-process-limit", "ols-fixed-design", "gaussian-discard-collapse",
             "mvn-replace-covariance", "subsample-plateau", "kde-replace-variance", "mix-stable",
