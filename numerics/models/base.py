@@ -35,7 +35,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-__all__ = ["NumericModel", "Part", "weighted_median", "point_weights", "wishart", "gram", "gather",
+__all__ = ["NumericModel", "Part", "weighted_median", "point_weights", "wishart", "bartlett_factor", "gram", "gather",
            "where_state", "pooled_mean", "pooled_moments"]
 
 
@@ -265,8 +265,8 @@ def weighted_median(x, weights=None):
 def wishart(rand, df, d):
     """Wishart(df, I_d) matrices, one per replicate (the scatter of ``df`` standard normal rows).
 
-    Bartlett's decomposition when ``df >= d``; otherwise the product ``Z^T Z`` of
-    ``df`` rows (the singular case).
+    Bartlett's decomposition when ``df >= d`` (:func:`bartlett_factor`); otherwise the
+    product ``Z^T Z`` of ``df`` rows (the singular case).
 
     Examples
     --------
@@ -280,13 +280,34 @@ def wishart(rand, df, d):
     df = int(df)
     if df < d:
         return gram(rand.normal(df, d))
+    A = bartlett_factor(rand, df, d)
+    return np.matmul(A, np.ascontiguousarray(np.swapaxes(A, 1, 2)))
+
+
+def bartlett_factor(rand, df, d):
+    """The lower-triangular A with A A^T ~ Wishart(df, I_d), ``df >= d`` (Bartlett): its Cholesky factor.
+
+    The diagonal holds sqrt(chi^2_{df - i}), i = 0..d-1, and the entries below it are
+    independent N(0, 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numerics.models.random import BlockRandom
+    >>> A = bartlett_factor(BlockRandom([np.random.default_rng(0)], [2]), 5, 3)
+    >>> bool(np.all(np.triu(A, 1) == 0) and np.all(np.diagonal(A, axis1=1, axis2=2) > 0))
+    True
+    """
+    df = int(df)
+    if df < d:
+        raise ValueError(f"Bartlett's factor needs df >= d, got df = {df} and d = {d}")
     A = np.zeros((rand.size, d, d))
     dfs = df - np.arange(d)
     A[:, np.arange(d), np.arange(d)] = np.sqrt(rand.chisquare(np.broadcast_to(dfs, (rand.size, d)), d))
     low = np.tril_indices(d, -1)
     if low[0].size:
         A[:, low[0], low[1]] = rand.normal(low[0].size)
-    return np.matmul(A, np.ascontiguousarray(np.swapaxes(A, 1, 2)))
+    return A
 
 
 def pooled_mean(parts, key="mean"):

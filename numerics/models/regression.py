@@ -28,7 +28,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import expit
 
-from .base import NumericModel, gather, gram, wishart
+from .base import NumericModel, bartlett_factor, gather, gram
 from .registry import numeric_face
 from .ridge import ridge_from_moments, weighted_ridge
 
@@ -239,8 +239,8 @@ class LinearRegression(_Regression):
             return {"a": counts, "b": counts * mean + self.sigma * np.sqrt(counts) * rand.normal(ctx.rows)}
         if m < self.d:  # kept as points (see the class doc): draw the rows themselves
             return self.summarise(ctx, self.draw(ctx, state, m, rand), m)
-        G = wishart(rand, m, self.d)
-        L = np.linalg.cholesky(G)
+        L = bartlett_factor(rand, m, self.d)      # X^T X = L L^T, and X^T eps has the law of L z
+        G = np.matmul(L, np.ascontiguousarray(np.swapaxes(L, 1, 2)))
         noise = np.matmul(L, rand.normal(self.d)[:, :, None])[:, :, 0]
         return {"gram": G, "xty": np.matmul(G, coef[:, :, None])[:, :, 0] + self.sigma * noise}
 
