@@ -30,7 +30,7 @@ from scipy.special import expit
 
 from .base import NumericModel, bartlett_factor, gather, gram
 from .registry import numeric_face
-from .ridge import ridge_from_moments, weighted_ridge
+from .ridge import DesignRidge, ridge_from_moments, weighted_ridge
 
 __all__ = ["LinearRegression", "LogisticRegression", "FitStatus", "LogisticFit", "SEPARATION_RULES",
            "logistic_mle", "row_counts"]
@@ -144,7 +144,8 @@ class _Regression(NumericModel):
         return SimpleNamespace(R=rand.size, X=X, Xt=Xt, rows=real_size, gram=gram(X))
 
     def context_bytes(self, real_size):
-        return 6 * 8 * real_size * self.d if self.fixed else 0
+        # the design, its transpose and Gram matrix, and a factored system of the smaller side
+        return 6 * 8 * real_size * self.d + 8 * min(real_size, self.d) ** 2 if self.fixed else 0
 
     def summary_bytes(self, real_size):
         return 16 * real_size if self.fixed else 8 * (self.d + 1) * self.d
@@ -253,8 +254,13 @@ class LinearRegression(_Regression):
         if self.fixed:
             A, B = _pool_rows(parts)
             if A.ndim == 1 and np.all(A == A[0]):
-                A = float(A[0])
-            coef = weighted_ridge(ctx.X, A, B, self.lam, gram=ctx.gram)
+                # one weight on every row (whole batches): the system is factored once per chunk
+                solvers = ctx.__dict__.setdefault("ridge", {})
+                if float(A[0]) not in solvers:
+                    solvers[float(A[0])] = DesignRidge(ctx.X, float(A[0]), self.lam, gram=ctx.gram)
+                coef = solvers[float(A[0])](B)
+            else:
+                coef = weighted_ridge(ctx.X, A, B, self.lam, gram=ctx.gram)
         elif sum(p.count for p in parts) < self.d:
             # fewer points than coefficients: every entry holds its points; the dual form
             X = np.concatenate([p.summary["X"] for p in parts], axis=1)

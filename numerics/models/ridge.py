@@ -19,7 +19,10 @@ Two equivalent forms, chosen per call by cost (and, at ``lam = 0``, by rank):
   weighted rows are linearly independent (Gaussian rows, fewer than d of them).
 
 Points of weight 0 drop out of both: in the dual their rows of ``D X`` vanish and a
-unit diagonal keeps the system regular without touching the solution.
+unit diagonal keeps the system regular without touching the solution. When many fits
+share one design and one weight per row (labels resampled on a fixed design),
+:class:`DesignRidge` factors the system once and every later fit costs two
+matrix-vector products.
 Everything is batched linear algebra over the leading replicate axis (``numpy.matmul``
 and ``numpy.linalg.solve`` on stacks), with no loop over replicates.
 """
@@ -28,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ridge_fit", "weighted_ridge", "ridge_from_moments"]
+__all__ = ["ridge_fit", "weighted_ridge", "ridge_from_moments", "DesignRidge"]
 
 
 def _transpose(X):
@@ -215,3 +218,58 @@ def ridge_fit(X, y, lam=0.0, weights=None):
         raise ValueError("every replicate needs a point of positive weight, got all weights 0")
     a = a / total
     return weighted_ridge(X, a, a * y, lam)
+
+
+class DesignRidge:
+    """Repeated fits on one design per replicate with the same weight ``a`` on every row.
+
+    The system matrix (``a X^T X + lam I``, or ``a X X^T + lam I`` in the dual when the
+    design has fewer rows than columns) is inverted once per replicate; each fit of
+    weighted label sums ``b`` is then ``M X^T b`` (primal) or ``X^T M b`` (dual).
+
+    Parameters
+    ----------
+    X : ndarray, shape (R, N, d)
+    a : float
+        The weight of every row (1/N for a fit of whole batches on the design).
+    lam : float
+        The penalty, >= 0; at 0 with N < d the fits are the minimum-norm interpolators.
+    gram : ndarray, shape (R, d, d), optional
+        ``X^T X`` if the caller keeps it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(1)
+    >>> X, y = rng.standard_normal((2, 5, 8)), rng.standard_normal((2, 5))
+    >>> fit = DesignRidge(X, 0.2, 0.0)
+    >>> bool(np.allclose(fit(0.2 * y), ridge_fit(X, y)))
+    True
+    """
+
+    def __init__(self, X, a, lam=0.0, gram=None):
+        self.X = np.asarray(X, dtype=float)
+        R, N, d = self.X.shape
+        self.a, self.lam = float(a), float(lam)
+        if not self.lam >= 0 or not self.a > 0:
+            raise ValueError(f"need a > 0 and lam >= 0, got a = {a!r} and lam = {lam!r}")
+        self.dual = N < d
+        if self.dual:
+            K = np.matmul(self.X, _transpose(self.X)) * self.a
+        else:
+            K = (gram if gram is not None else np.matmul(_transpose(self.X), self.X)) * self.a
+        if self.lam:
+            K = K + self.lam * np.eye(K.shape[-1])
+        try:
+            self.M = np.linalg.inv(K)
+        except np.linalg.LinAlgError:   # an exactly singular member: least-norm solutions for all
+            self.M = np.linalg.pinv(K, hermitian=True)
+
+    def __call__(self, b):
+        """The fits for weighted label sums ``b`` (shape (R, N)), one per replicate."""
+        b = np.asarray(b, dtype=float)
+        if self.dual:
+            c = np.matmul(self.M, b[:, :, None])
+            return np.matmul(_transpose(self.X), c)[:, :, 0]
+        g = np.matmul(_transpose(self.X), b[:, :, None])
+        return np.matmul(self.M, g)[:, :, 0]
