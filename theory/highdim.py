@@ -113,7 +113,7 @@ def feedback_polynomials(workflow: Workflow):
     ['x', '1/2*x^2 + 1/2*x']
     """
     lf = linear_form(workflow)
-    G, P = lf.generations, len(lf.variances)
+    G, P = lf.G, len(lf.variances)
     zero = flint.fmpq_poly([])
     rows = [[zero] * P for _ in range(G)]
     for k, p, w in lf.direct:

@@ -103,12 +103,6 @@ def _design_vectors(X, v):
     return np.matmul(np.ascontiguousarray(np.swapaxes(X, 1, 2)), v[:, :, None])[:, :, 0]
 
 
-def _weighted_gram(X, a):
-    """X^T diag(a) X for stacks X (R, N, d), a broadcasting to (R, N)."""
-    weighted = np.broadcast_to(a, X.shape[:2])[:, :, None] * X
-    return np.matmul(np.ascontiguousarray(np.swapaxes(X, 1, 2)), weighted)
-
-
 def _singular(H):
     """Per matrix, whether the symmetric positive semi-definite ``H`` is numerically singular."""
     eig = np.linalg.eigvalsh(H)

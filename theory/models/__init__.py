@@ -66,7 +66,8 @@ model          parameters [defaults]                                        esti
 gaussian-mean  mu [0.0], sigma [1.0], estimator=mean|median [mean]          mean, median   risk
 gaussian       mu [0.0], sigma [1.0], estimator=mle|unbiased [mle]          mle, unbiased  risk, sigma2, sigma, w2sq
 mvn            d [2], estimator=mle|unbiased [mle]                          mle, unbiased  risk, trace_ratio, det_ratio
-linreg         d [5], sigma [1.0], design=fixed|fresh [fixed]               ols            risk
+linreg         d [5], sigma [1.0], design=fixed|fresh [fixed], lam [0.0],   ols            risk
+               shift [0.0]
 logistic       d [5], design=fixed|fresh [fixed]                            mle            risk
 bernoulli      p [0.3]                                                      mle            risk, absorbed
 poisson        lam [1.0]                                                    mle            risk, absorbed

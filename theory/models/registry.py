@@ -199,6 +199,22 @@ def validate_parameters(model, specs, raw):
     return {key: spec.parse(raw[key], model) if key in raw else spec.default for key, spec in specs.items()}
 
 
+_PARAMETER_COLUMN = 60
+
+
+def _wrap(text, width):
+    """``text`` (items joined by ", ") cut into lines of at most ``width`` characters at the separators."""
+    lines, line = [], ""
+    for item in text.split(", "):
+        candidate = f"{line}, {item}" if line else item
+        if line and len(candidate) > width:
+            lines.append(line + ",")
+            line = item
+        else:
+            line = candidate
+    return [*lines, line]
+
+
 # --------------------------------------------------------------------- one model's declaration
 @dataclass(frozen=True, eq=False)
 class ModelSpec:
@@ -366,16 +382,20 @@ class ModelRegistry:
         return tuple(self._specs)
 
     def __repr__(self):
-        rows = [(s.name, s.describe_parameters(max_choices=3) or "-", ", ".join(s.estimators),
-                 ", ".join(s.metrics)) for s in self._specs.values()]
-        header = ("model", "parameters [defaults]", "estimators", "metrics (and failed)")
-        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
+        # a long parameter list continues on indented lines, so the table stays within 120 columns
+        rows = [(s.name, _wrap(s.describe_parameters(max_choices=3) or "-", _PARAMETER_COLUMN),
+                 ", ".join(s.estimators), ", ".join(s.metrics)) for s in self._specs.values()]
+        header = ("model", ["parameters [defaults]"], "estimators", "metrics (and failed)")
+        widths = [max(len(r[0]) for r in [header, *rows]), max(len(p) for r in [header, *rows] for p in r[1]),
+                  max(len(r[2]) for r in [header, *rows])]
         lines = [f"{len(rows)} model{'s' if len(rows) != 1 else ''}"]
-        for row in [header, *rows]:
-            line = "  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True)) + "  " + row[3]
+        for name, params, estimators, metrics in [header, *rows]:
+            line = "  ".join(c.ljust(w) for c, w in zip((name, params[0], estimators), widths, strict=True))
+            line += "  " + metrics
             if len(line) > _TABLE_WIDTH:        # a long list of metrics ends in "..." (the spec lists them all)
                 line = line[:_TABLE_WIDTH - 5].rsplit(", ", 1)[0] + ", ..."
             lines.append(line)
+            lines.extend((" " * (widths[0] + 2) + more).rstrip() for more in params[1:])
         return "\n".join(lines)
 
     # ----------------------------------------------------------- faces
