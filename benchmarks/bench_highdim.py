@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -30,19 +29,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench_montecarlo import timed  # noqa: E402
+
 from numerics.models.ridge import DesignRidge, ridge_fit  # noqa: E402
 
 TARGET = 20.0
 AGREEMENT = 1e-8
-
-
-def timed(fn, repeat=3):
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
 
 
 def lstsq_loop(X, y):
@@ -82,13 +74,13 @@ def compare(label, R, n, d, lam, loop, loop_subset, generations=10):
     def looped_design():
         return [loop(X[:sub], Y[g, :sub]) for g in range(generations)]
 
-    t_batched, fits = timed(batched_design)
-    t_loop, reference = timed(looped_design)
+    t_batched, fits = timed(batched_design, 3)
+    t_loop, reference = timed(looped_design, 3)
     agreement = max(float(np.abs(f[:sub] - r).max()) for f, r in zip(fits, reference, strict=True))
     ok = _report(f"1. {generations} fits per replicate on its fixed design", t_batched, t_loop * R / sub, sub, R,
                  agreement, TARGET)
-    t_batched, w = timed(lambda: ridge_fit(X, Y[0], lam))
-    t_loop, reference = timed(lambda: loop(X[:sub], Y[0, :sub]))
+    t_batched, w = timed(lambda: ridge_fit(X, Y[0], lam), 3)
+    t_loop, reference = timed(lambda: loop(X[:sub], Y[0, :sub]), 3)
     _report("2. one fit per replicate", t_batched, t_loop * R / sub, sub, R, float(np.abs(w[:sub] - reference).max()),
             0)
     return ok

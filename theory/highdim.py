@@ -359,11 +359,14 @@ def fresh_discard_terms(spectra, d, sizes):
     [Fraction(7, 10), Fraction(91, 100), Fraction(973, 1000)]
     """
     one = flint.fmpq_poly([1])
+    moments = [(spec.expect(RHO), spec.expect(RHO * RHO), spec.expect_noise(one)) for spec in spectra]
+    fields = {x.D for row in moments for x in row if isinstance(x, QuadraticSurd) and x.b}
+    if len(fields) > 1:   # fits of different sizes: surds of different fields, carried at 40 digits
+        with mpmath.workdps(40):
+            moments = [tuple(None if x is None else _mp(x) for x in row) for row in moments]
     terms, out = None, []
     alpha = beta = None
-    for k, (spec, m) in enumerate(zip(spectra, sizes, strict=True)):
-        tau1, tau2 = spec.expect(RHO), spec.expect(RHO * RHO)
-        nu = spec.expect_noise(one)
+    for k, ((tau1, tau2, nu), m) in enumerate(zip(moments, sizes, strict=True)):
         nu = None if nu is None else nu * Fraction(d, m)
         if k == 0:
             alpha, beta = tau1, Fraction(0)

@@ -209,6 +209,11 @@ def model_risk_latex(model, params=None):
     str
         A comment line naming the model, then a ``gather*`` block.
 
+    Raises
+    ------
+    ValueError
+        For linreg with a ridge penalty or a shifted generator, where the formula does not hold.
+
     Examples
     --------
     >>> text = model_risk_latex("gaussian-mean", {"estimator": "median", "sigma": "2"})
@@ -223,6 +228,11 @@ def model_risk_latex(model, params=None):
 
     symbolic = get_model(model)
     full = symbolic.validate_params(params or {})
+    if symbolic.name == "linreg" and (full["lam"] or full["shift"]):
+        # ridge is biased and a shifted generator is not a contiguous alternative: the process does not apply
+        raise ValueError(f"the risk R_k tr(V)/n holds for linreg at lam = 0 and shift = 0 only, got lam = "
+                         f"{full['lam']} and shift = {full['shift']}; theory.highdim derives the others "
+                         "(pi2over6 simulate prints them)")
     V = symbolic.asymptotic_covariance(None, full)
     theta = symbolic.theta(full)
     natural = symbolic.natural_indices(full)

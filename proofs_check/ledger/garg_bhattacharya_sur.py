@@ -27,7 +27,7 @@ import sympy as sp
 from numerics.marchenko_pastur import mp_integral
 from theory import preset
 from theory.highdim import MarchenkoPastur, WishartRank, fixed_design_terms
-from theory.predictions import inverse_wishart_trace
+from theory.moments import inverse_wishart_trace
 
 from ..claims import Claim, agrees, check, close
 from ._common import DPS, GARG_BHATTACHARYA_SUR, metric, prediction, ratio_figure, simulate

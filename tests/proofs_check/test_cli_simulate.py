@@ -144,3 +144,20 @@ def test_categorical_bad_input_is_one_line(capsys, extra, message):
             "--replicates", "10", "--seed", "1"]
     status, out, err = run(argv + extra, capsys)
     assert status == 2 and out == "" and message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("workflow, kind", [("discard", "exact"), ("augment", "exact"), ("window:2", "exact"),
+                                            ("mix:1", "exact"), ("weighted:0.618", "exact"), ("subsample", "none")])
+def test_interpolation_past_d_equals_n_runs_under_every_workflow(workflow, kind, capsys):
+    # d = 40 > n = 20: minimum-norm fits on the fixed design; the theory is exact where it is derived
+    status, out, err = run(["simulate", "--model", "linreg", "--set", "d=40", "--set", "lam=0", "--n", "20",
+                            "--workflow", workflow, "--generations", "3", "--replicates", "500", "--seed", "2",
+                            "--json"], capsys)
+    data = json.loads(out)
+    assert status == 0 and err == "" and data["params"]["lam"] == 0.0
+    theory, stats = data["theory"]["risk"], data["metrics"]["risk"]
+    if kind == "none":
+        assert theory is None
+        return
+    # exact finite-(n, d) target: 4 standard errors
+    assert all(abs(m - t) <= 4 * s for m, s, t in zip(stats["mean"], stats["stderr"], theory, strict=True))

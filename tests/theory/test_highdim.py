@@ -181,6 +181,13 @@ def test_routes_and_their_labels():
     assert linreg_risk(p({"d": 3, "design": "fresh"}), wf, 20).kind == "asymptotic"
     assert linreg_risk(p({"d": 30, "design": "fresh"}), wf, 20).kind == "none"
     assert linreg_risk(p({"d": 30, "design": "fixed"}), wf, 20).kind == "exact"      # whole batches
+    # discard with fits of different sizes: each fit has its own Marchenko-Pastur law
+    from theory.workflow import Workflow
+
+    sizes = Workflow.from_data({"generations": [{"fit": [{"batch": "R0"}], "emit": 2},
+                                                {"fit": [{"batch": "S1"}], "emit": 1}, {"fit": [{"batch": "S2"}]}]})
+    mixed = linreg_risk(p({"d": 20, "design": "fresh", "lam": 0.5, "shift": 0.3}), sizes.at_sample_size(40), 40)
+    assert mixed.kind == "asymptotic" and all(np.isfinite(mixed.floats(p({"d": 20, "lam": 0.5, "shift": 0.3}))))
     fixed_ls = fixed_design_terms(preset("discard", 3), 10, 3, WishartRank(10, 3))
     assert [t.noise for t in fixed_ls] == [Fraction(k * 3, 6) for k in (1, 2, 3)]   # k d/(N - d - 1)
 
@@ -197,3 +204,11 @@ def test_fresh_augment_ratio_tends_to_the_digamma_limit_below_pi2_over_6():
     ratio = float(terms[-1].noise / terms[0].noise)
     # R_G at finite n is within the tail sum_{j > G} 1/j^2 < 1/G and O(1/n) of the limit
     assert abs(ratio - float(limit)) < 1 / G + 1e-4
+
+
+def test_the_fixed_d_latex_is_refused_where_it_does_not_hold():
+    from theory.latex import model_risk_latex
+
+    with pytest.raises(ValueError, match="lam = 0.5 and shift = 0.0"):
+        model_risk_latex("linreg", {"lam": "0.5"})
+    assert "R_k" in model_risk_latex("linreg", {"d": 2})
