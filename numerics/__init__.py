@@ -1,41 +1,72 @@
 """Numerics: high-precision evaluation with error bounds, samplers and vectorised
-estimators, Monte Carlo of real model fits, the Gaussian-process simulator, sweeps, plots."""
+estimators, Monte Carlo of real model fits, the Gaussian-process simulator, sweeps, plots.
 
-from .block_sums import BlockSums, aggregate
-from .curation import FixedPoint, curated_path, fixed_point
-from .gp_simulator import GPResult, simulate_gp
-from .models import NUMERIC_MODELS, BlockRandom, FitStatus, NumericModel, logistic_mle, numeric_model
-from .montecarlo import (
-    BLOCK,
-    SimulationConfig,
-    SimulationResult,
-    block_seed,
-    prepare,
-    run_replicates,
-    simulate,
-    simulate_blocks,
-)
-from .precision import Estimate, limit_estimate, ratios_mp
-from .results import results_frame
-from .store import StoreBusyError, StoreError, SweepStore
-from .sweep import Cell, Configuration, Sweep, SweepError, SweepSummary, configuration_stream, load_sweep, run_sweep
-from .tails import clean_error, memorizer_constant, tail_cut_error, tail_floor
-from .uncertainty import agreement, ratio_stderr
+The public names below load with their module on first use (:mod:`theory.lazy`),
+so ``import numerics`` costs almost nothing: matplotlib loads with the plots, pandas
+with the results table, SciPy with the models and simulators that use it.
 
-__all__ = [
+==============================  ===========================================================
+high precision                  :func:`limit_estimate`, :class:`Estimate`, :func:`ratios_mp`
+Monte Carlo of real model fits  :func:`simulate`, :class:`SimulationConfig`,
+                                :class:`SimulationResult`, :func:`numeric_model`,
+                                :data:`NUMERIC_MODELS`, :class:`NumericModel`,
+                                :func:`logistic_mle`, :class:`FitStatus`
+the Gaussian-process simulator  :func:`simulate_gp`, :class:`GPResult`
+Monte Carlo uncertainty         :func:`agreement`, :func:`ratio_stderr`
+sweeps and their store          :func:`load_sweep`, :func:`run_sweep`, :class:`Sweep`,
+                                :class:`SweepSummary`, :class:`SweepError`, :class:`StoreError`,
+                                :func:`results_frame`, :func:`ratio_frame`
+figures                         :func:`risk_ratio_figure`, :func:`plot_risk_ratios`,
+                                :func:`exact_series`, :func:`simulated_series`,
+                                :func:`store_series`, :class:`RatioSeries`,
+                                :func:`plot_real_data`, :func:`new_figure`,
+                                :func:`publication_style`, :func:`save_figure`
+real data                       :data:`DATASETS`, :func:`load_dataset`,
+                                :func:`split_dataset`, :func:`run_real_data`,
+                                :class:`RealDataResult`
+heavy tails and curation        :func:`memorizer_constant`, :func:`tail_cut_error`,
+                                :func:`tail_floor`, :func:`clean_error`,
+                                :func:`fixed_point`, :class:`FixedPoint`, :func:`curated_path`
+==============================  ===========================================================
+
+The engine underneath (random-number blocks, block sums, the cell loop of a sweep,
+the executor) is in the modules of this package, for those who extend it.
+
+Examples
+--------
+>>> from numerics import SimulationConfig, simulate
+>>> result = simulate(SimulationConfig("poisson", {"lam": 2}, "augment", n=50, G=3, replicates=500), seed=1)
+>>> result.exact, len(result.metrics["risk"]["mean"])
+(True, 3)
+"""
+
+from theory.lazy import lazy_attributes
+
+_PUBLIC = {
     # high precision
-    "Estimate", "limit_estimate", "ratios_mp",
-    # models and Monte Carlo
-    "NUMERIC_MODELS", "BlockRandom", "FitStatus", "NumericModel", "logistic_mle", "numeric_model", "BLOCK",
-    "BlockSums", "SimulationConfig", "SimulationResult", "aggregate", "block_seed", "prepare", "run_replicates",
-    "simulate", "simulate_blocks",
-    # sweeps and their store
-    "Cell", "Configuration", "Sweep", "SweepError", "SweepSummary", "configuration_stream", "load_sweep", "run_sweep",
-    "StoreBusyError", "StoreError", "SweepStore", "results_frame",
-    # Monte Carlo uncertainty
-    "agreement", "ratio_stderr",
+    "limit_estimate": "precision", "Estimate": "precision", "ratios_mp": "precision",
+    # Monte Carlo of real model fits
+    "simulate": "montecarlo", "SimulationConfig": "montecarlo", "SimulationResult": "montecarlo",
+    "numeric_model": "models", "NUMERIC_MODELS": "models", "NumericModel": "models", "logistic_mle": "models",
+    "FitStatus": "models",
     # the Gaussian-process simulator
-    "GPResult", "simulate_gp",
+    "simulate_gp": "gp_simulator", "GPResult": "gp_simulator",
+    # Monte Carlo uncertainty
+    "agreement": "uncertainty", "ratio_stderr": "uncertainty",
+    # sweeps and their store
+    "load_sweep": "sweep", "run_sweep": "sweep", "Sweep": "sweep", "SweepSummary": "sweep", "SweepError": "sweep",
+    "StoreError": "store", "results_frame": "results", "ratio_frame": "results",
+    # figures
+    "risk_ratio_figure": "plots", "plot_risk_ratios": "plots", "plot_real_data": "plots", "new_figure": "plots",
+    "publication_style": "plots", "save_figure": "plots", "exact_series": "figure_data",
+    "simulated_series": "figure_data", "store_series": "figure_data", "RatioSeries": "figure_data",
+    # real data
+    "DATASETS": "real_data", "load_dataset": "real_data", "split_dataset": "real_data", "run_real_data": "real_data",
+    "RealDataResult": "real_data",
     # heavy tails and curation at high precision
-    "clean_error", "memorizer_constant", "tail_cut_error", "tail_floor", "FixedPoint", "fixed_point", "curated_path",
-]
+    "memorizer_constant": "tails", "tail_cut_error": "tails", "tail_floor": "tails", "clean_error": "tails",
+    "fixed_point": "curation", "FixedPoint": "curation", "curated_path": "curation",
+}
+
+__all__ = list(_PUBLIC)
+__getattr__, __dir__ = lazy_attributes(__name__, _PUBLIC)

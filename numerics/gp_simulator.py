@@ -47,6 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr
 
+from theory.display import elide, html_table, number, text_table
 from theory.presets import WorkflowLike, load_workflow
 from theory.process import reject_curation
 
@@ -84,6 +85,20 @@ class GPResult:
     replicates: int
     estimator: str
 
+    def _table(self):
+        G = len(self.ratios)
+        title = (f"GPResult: {self.estimator} estimator, {self.replicates} replicates, {G} generations "
+                 f"({G} x {G} covariance in .covariance)")
+        rows = [[g + 1, number(self.ratios[g]), number(self.stderr[g], 2), number(self.covariance[g, g]),
+                 number(self.covariance_stderr[g, g], 2)] for g in range(G)]
+        return ["generation", "ratio", "stderr", "Var H", "stderr"], elide(rows), title
+
+    def __repr__(self):
+        return text_table(*self._table())
+
+    def _repr_html_(self):
+        return html_table(*self._table())
+
 
 def _spd(matrix, what, d=None):
     M = np.atleast_2d(np.asarray(matrix, dtype=float))
@@ -118,6 +133,8 @@ def simulate_gp(workflow: WorkflowLike, replicates, seed, *, G=None, estimator="
         Fisher information I (d x d, positive definite); default 1.
     loss : array_like, optional
         Loss matrix A (d x d, positive semi-definite); default the identity.
+    stream : tuple of int
+        Extra spawn-key prefix, for independent runs with one seed.
     chunk : int, optional
         Replicates vectorised at once (a multiple of BLOCK).
 

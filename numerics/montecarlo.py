@@ -56,6 +56,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from theory.display import elide, html_table, number, text_table
 from theory.presets import WorkflowLike
 from theory.rationals import rational_to_data
 from theory.workflow import Share, Workflow
@@ -117,8 +118,10 @@ class SimulationConfig:
         The base sample size.
     G : int, optional
         The number of generations; by default the workflow's own (10 for a preset).
-        ``generations=`` is accepted as another spelling (the CLI's and the JSON's).
     replicates : int
+        The Monte Carlo replicates.
+    generations : int, optional
+        Another spelling of ``G`` (the CLI's and the JSON's).
 
     Examples
     --------
@@ -521,6 +524,32 @@ class SimulationResult:
     exact: bool
     notes: dict = field(default_factory=dict)
 
+    def _table(self):
+        c = self.config
+        params = ", ".join(f"{k}={v}" for k, v in sorted(c.params.items()))
+        title = (f"SimulationResult: {c.model} ({params}) under {c.workflow_label()}, n = {c.n}, {c.G} generations, "
+                 f"{c.replicates} replicates, seed {self.seed} (the theory's sources in .notes)")
+        header, kinds = ["generation"], [""]
+        for name in self.metrics:
+            note = self.notes.get(name) or "none"
+            header += [name, "stderr", "theory"]
+            kinds += ["mean", "", note.split(":")[0] if self.theory.get(name) is not None else "none"]
+        rows = []
+        for g in range(c.G):
+            row = [g + 1]
+            for name, stats in self.metrics.items():
+                theory = self.theory.get(name)
+                row += [number(stats["mean"][g]), number(stats["stderr"][g], 2),
+                        number(None if theory is None else theory[g])]
+            rows.append(row)
+        return header, [kinds, *elide(rows)], title
+
+    def __repr__(self):
+        return text_table(*self._table())
+
+    def _repr_html_(self):
+        return html_table(*self._table())
+
     def to_json_dict(self):
         """The ``simulate --json`` object of DESIGN.md (non-finite numbers as ``null``)."""
         c = self.config
@@ -553,6 +582,12 @@ def simulate(config, seed, chunk=None, progress=None, stream=(), *, method="auto
         Extra spawn-key prefix, for independent runs with one seed.
     method : {"auto", "sample"}
         ``"auto"`` uses the exact-in-distribution fast paths; ``"sample"`` draws every point.
+
+    Returns
+    -------
+    SimulationResult
+        Per metric the Monte Carlo mean and standard error by generation, with the
+        theory's prediction (:func:`theory.predict`) beside it.
 
     Examples
     --------

@@ -86,6 +86,17 @@ class Estimate:
         kind = "bound" if self.rigorous else "estimated error"
         return f"{self.decimal} ({kind} {mpmath.nstr(self.error_bound, 3)}; {self.method})"
 
+    def __repr__(self):
+        return f"Estimate({self}, {self.dps} digits)"
+
+    def _repr_latex_(self):
+        if not self.finite:
+            return r"$" + (r"-\infty" if self.decimal.startswith("-") else r"\infty") + "$"
+        mantissa, _, exponent = mpmath.nstr(self.error_bound, 2, min_fixed=0, max_fixed=0).partition("e")
+        bound = rf"{mantissa} \times 10^{{{int(exponent)}}}" if exponent else mantissa
+        relation = r"\pm" if self.rigorous else r"\pm_{\text{est.}}"
+        return rf"${self.decimal} {relation} {bound}$"
+
 
 def _check_dps(dps):
     if isinstance(dps, bool) or not isinstance(dps, int) or not 1 <= dps <= MAX_DPS:
@@ -99,6 +110,18 @@ def _mpf(x):
 
 def ratios_mp(workflow, dps):
     """The exact risk ratios of ``workflow`` as mpmath numbers of ``dps`` digits.
+
+    Parameters
+    ----------
+    workflow : WorkflowLike
+        A workflow, a preset spelling or a workflow file (:func:`theory.load_workflow`).
+    dps : int
+        Decimal digits of the mpmath numbers.
+
+    Returns
+    -------
+    list of mpmath.mpf
+        R_1, ..., R_G.
 
     Examples
     --------

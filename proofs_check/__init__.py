@@ -1,8 +1,19 @@
 """The claims ledger and the command line: every claim with its symbolic, high-precision
 and Monte Carlo evidence, and reports.
 
-The public names are loaded on first use, so the command line starts without
-importing the ledger.
+The public names below load with their module on first use (:mod:`theory.lazy`), so
+the command line starts without importing the ledger.
+
+==============================  ===========================================================
+writing a claim                 :class:`Claim`, :class:`Source`, :func:`check`,
+                                :func:`close`, :func:`at_most`, :func:`agrees`,
+                                :class:`Check`, :class:`Figure`, :class:`Budget`,
+                                :data:`QUICK`, :data:`FULL`
+the ledger                      :data:`LEDGER`, :func:`register`, :func:`verify_ledger`,
+                                :func:`verify`, :class:`Registry`
+results and reports             :class:`LedgerRun`, :class:`ClaimResult`, :class:`Evidence`,
+                                :func:`write_report`
+==============================  ===========================================================
 
 Examples
 --------
@@ -11,24 +22,18 @@ Examples
 True
 """
 
-import importlib
+from theory.lazy import lazy_attributes
 
 _PUBLIC = {
-    ".claims": ["FULL", "QUICK", "Budget", "Check", "Claim", "ClaimResult", "Evidence", "Figure", "LedgerRun",
-                "Registry", "Source", "agrees", "at_most", "check", "close", "ratio_stderr", "verify"],
-    ".ledger": ["LEDGER", "builtin_claims", "register", "verify_ledger"],
-    ".report": ["write_report"],
+    # writing a claim
+    "Claim": "claims", "Source": "claims", "check": "claims", "close": "claims", "at_most": "claims",
+    "agrees": "claims", "Check": "claims", "Figure": "claims", "Budget": "claims", "QUICK": "claims",
+    "FULL": "claims",
+    # the ledger
+    "LEDGER": "ledger", "register": "ledger", "verify_ledger": "ledger", "verify": "claims", "Registry": "claims",
+    # results and reports
+    "LedgerRun": "claims", "ClaimResult": "claims", "Evidence": "claims", "write_report": "report",
 }
-_WHERE = {name: module for module, names in _PUBLIC.items() for name in names}
 
-__all__ = [name for names in _PUBLIC.values() for name in names]
-
-
-def __getattr__(name):
-    if name in _WHERE:
-        return getattr(importlib.import_module(_WHERE[name], __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(list(globals()) + __all__)
+__all__ = list(_PUBLIC)
+__getattr__, __dir__ = lazy_attributes(__name__, _PUBLIC)

@@ -1,63 +1,63 @@
 """Exact theory of model collapse: workflows as data, the sequential Gaussian process,
-closed forms, limits and LaTeX (SymPy and exact rationals)."""
+closed forms, limits and LaTeX (SymPy and exact rationals).
 
-from .closed_form import (
-    Bound,
-    ClosedForm,
-    PooledFitIdentity,
-    Recurrence,
-    closed_form,
-    closed_form_from_terms,
-    family_terms,
-    find_recurrence,
-    pooled_fit_identity,
-    risk_bound,
-    risk_limit,
-)
-from .curation import Curation
-from .latex import latex_pieces, latex_snippet, model_risk_latex, ratio_table
-from .models import (
-    FAMILIES,
-    MODEL_NAMES,
-    MODELS,
-    ExponentialFamily,
-    ExponentialFamilyModel,
-    ModelSpec,
-    SymbolicModel,
-    get_model,
-    model_spec,
-)
-from .moments import resampling_moments
-from .predictions import Prediction, predict, universal_ratio_symbolic
-from .presets import PRESETS, WorkflowLike, load_workflow, preset
-from .process import (
-    LinearForm,
-    covariance,
-    covariance_float,
-    efficiencies,
-    exact_loadings,
-    linear_form,
-    risk_ratios,
-    risk_ratios_float,
-    variances,
-)
-from .rationals import to_rational
-from .workflow import FitEntry, Generation, Share, Workflow, WorkflowError
+The public names below load with their module on first use (:mod:`theory.lazy`),
+so ``import theory`` costs almost nothing and SymPy is imported only by what needs it.
 
-__all__ = [
+==============================  ===========================================================
+workflows as data               :class:`Workflow`, :class:`FitEntry`, :class:`Generation`,
+                                :class:`Share`, :class:`Curation`, :class:`WorkflowError`,
+                                :data:`WorkflowLike`, :data:`PRESETS`, :func:`preset`,
+                                :func:`load_workflow`
+the sequential Gaussian process :func:`risk_ratios`, :func:`risk_ratios_float`,
+                                :func:`covariance`, :func:`covariance_float`,
+                                :func:`variances`, :func:`efficiencies`,
+                                :func:`linear_form`, :class:`LinearForm`
+models                          :data:`MODELS`, :data:`MODEL_NAMES`, :func:`model_spec`,
+                                :func:`get_model`, :class:`ModelSpec`, :class:`SymbolicModel`,
+                                :class:`ExponentialFamily`, :data:`FAMILIES`
+predictions                     :func:`predict`, :class:`Prediction`,
+                                :func:`universal_ratio_symbolic`
+closed forms and limits         :func:`closed_form`, :class:`ClosedForm`, :data:`k`,
+                                :func:`risk_limit`, :func:`risk_bound`, :class:`Bound`,
+                                :class:`Recurrence`, :func:`find_recurrence`,
+                                :func:`closed_form_from_terms`, :func:`pooled_fit_identity`,
+                                :class:`PooledFitIdentity`
+LaTeX                           :func:`latex_snippet`, :func:`latex_pieces`,
+                                :func:`model_risk_latex`, :func:`ratio_table`
+==============================  ===========================================================
+
+Examples
+--------
+>>> from theory import preset, risk_ratios
+>>> [str(r) for r in risk_ratios(preset("augment", 4))]
+['1', '5/4', '49/36', '205/144']
+"""
+
+from .lazy import lazy_attributes
+
+_PUBLIC = {
     # workflows as data
-    "FitEntry", "Generation", "Share", "Workflow", "WorkflowError", "WorkflowLike", "PRESETS", "load_workflow",
-    "preset", "Curation",
-    "to_rational",
+    "Workflow": "workflow", "FitEntry": "workflow", "Generation": "workflow", "Share": "workflow",
+    "Curation": "curation", "WorkflowError": "workflow", "WorkflowLike": "presets", "PRESETS": "presets",
+    "preset": "presets", "load_workflow": "presets",
     # the exact sequential Gaussian process
-    "LinearForm", "linear_form", "exact_loadings", "covariance", "covariance_float", "efficiencies", "risk_ratios",
-    "risk_ratios_float", "variances",
-    # canonical models and predictions
-    "FAMILIES", "MODEL_NAMES", "MODELS", "ModelSpec", "ExponentialFamily", "ExponentialFamilyModel", "SymbolicModel",
-    "get_model", "model_spec",
-    "Prediction", "predict", "resampling_moments", "universal_ratio_symbolic",
-    # closed forms, limits, LaTeX
-    "Bound", "ClosedForm", "PooledFitIdentity", "Recurrence", "closed_form", "closed_form_from_terms",
-    "family_terms", "find_recurrence", "pooled_fit_identity", "risk_bound", "risk_limit", "latex_pieces",
-    "latex_snippet", "model_risk_latex", "ratio_table",
-]
+    "risk_ratios": "process", "risk_ratios_float": "process", "covariance": "process",
+    "covariance_float": "process", "variances": "process", "efficiencies": "process", "linear_form": "process",
+    "LinearForm": "process",
+    # models
+    "MODELS": "models", "MODEL_NAMES": "models", "model_spec": "models", "get_model": "models",
+    "ModelSpec": "models", "SymbolicModel": "models", "ExponentialFamily": "models", "FAMILIES": "models",
+    # predictions
+    "predict": "predictions", "Prediction": "predictions", "universal_ratio_symbolic": "predictions",
+    # closed forms and limits
+    "closed_form": "closed_form", "ClosedForm": "closed_form", "k": "closed_form", "risk_limit": "closed_form",
+    "risk_bound": "closed_form", "Bound": "closed_form", "Recurrence": "closed_form",
+    "find_recurrence": "closed_form", "closed_form_from_terms": "closed_form",
+    "pooled_fit_identity": "closed_form", "PooledFitIdentity": "closed_form",
+    # LaTeX
+    "latex_snippet": "latex", "latex_pieces": "latex", "model_risk_latex": "latex", "ratio_table": "latex",
+}
+
+__all__ = list(_PUBLIC)
+__getattr__, __dir__ = lazy_attributes(__name__, _PUBLIC)

@@ -14,7 +14,6 @@ from fractions import Fraction
 
 import mpmath
 import numpy as np
-import sympy as sp
 
 from .rationals import as_sympy, to_rational
 
@@ -143,6 +142,8 @@ def poisson_absorption(lam, sizes, symbolic=False):
     [0.367879, 0.531464]
     """
     if symbolic:
+        import sympy as sp
+
         lam, one, exp, ratio = as_sympy(to_rational(lam, "lam")), sp.S.One, sp.exp, sp.Rational
     else:
         q = to_rational(lam, "lam")

@@ -352,7 +352,7 @@ def real_ancestors_mean_field(entries, k, draws=None):
 
     Parameters
     ----------
-    entries : list of list of FitEntryPoints
+    entries : list of list of Share
         ``theory.predictions.fit_points(workflow, n)``.
     k : int
         The generation (1-based).
@@ -377,14 +377,14 @@ def real_ancestors_mean_field(entries, k, draws=None):
     sizes = {}
     for row in entries:
         for e in row:
-            sizes[e.batch] = e.points
+            sizes[e.batch] = e.size
 
     def throw(row, balls, through):
         for e in row:
             if not e.share:
                 continue
-            hit = (e.count / e.points) * -math.expm1(balls * float(e.share) * math.log1p(-1.0 / e.count)) \
-                if e.count > 1 else (e.count / e.points) * (1.0 if balls * float(e.share) > 0 else 0.0)
+            hit = (e.count / e.size) * -math.expm1(balls * float(e.share) * math.log1p(-1.0 / e.count)) \
+                if e.count > 1 else (e.count / e.size) * (1.0 if balls * float(e.share) > 0 else 0.0)
             _miss(log_miss, e.batch, hit)
             if e.source == 0 and through:
                 via_synthetic.add(e.batch)
@@ -395,10 +395,10 @@ def real_ancestors_mean_field(entries, k, draws=None):
     if draws is None:
         for e in target:
             if e.share:
-                _miss(log_miss, e.batch, e.count / e.points)
+                _miss(log_miss, e.batch, e.count / e.size)
                 if e.source == 0:
                     direct.add(e.batch)
-                    if e.count == e.points:
+                    if e.count == e.size:
                         direct_whole.add(e.batch)
     else:
         throw(target, float(draws), through=True)

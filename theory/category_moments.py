@@ -119,7 +119,7 @@ def category_moments(entries, K, alpha=0):
 
     Parameters
     ----------
-    entries : list of list of FitEntryPoints
+    entries : list of list of Share
         ``theory.predictions.fit_points(workflow, n)``: sizes and counts in points.
     K : int
         The number of categories.
@@ -152,11 +152,11 @@ def category_moments(entries, K, alpha=0):
                 mean = _add(mean, _P, w)
             spread = spread_of.get(e.batch, _SPREAD)
             own = ("batch", e.batch)
-            second.setdefault(own, tuple(c / e.points for c in spread))
+            second.setdefault(own, tuple(c / e.size for c in spread))
             coef[own] = coef.get(own, 0) + w
-            if e.count != e.points:
+            if e.count != e.size:
                 sub = ("subsample", k, e.batch)
-                second[sub] = tuple(c * (Fraction(1, e.count) - Fraction(1, e.points)) for c in spread)
+                second[sub] = tuple(c * (Fraction(1, e.count) - Fraction(1, e.size)) for c in spread)
                 coef[sub] = w
         var = _ZERO
         for prim, a in coef.items():

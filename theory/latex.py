@@ -14,7 +14,6 @@ harmonic(k, p) as the sum it stands for.
 
 from __future__ import annotations
 
-import numpy as np
 import sympy as sp
 
 from .closed_form import R, closed_form, k
@@ -270,7 +269,7 @@ def model_risk_latex(model, params=None):
         if at_truth != trace:
             risk += r" = R_k\," + sp.latex(at_truth / n) + o
     else:
-        value = float(np.trace(symbolic.natural_covariance(full)))
+        value = float(symbolic.natural_covariance(full).trace())
         risk += r" \approx R_k\," + sp.latex(sp.Float(value, 6) / n) + r"\ \text{at the truth}"
     lines += [r"\begin{gather*}", first + r",\quad \theta = " + vector + natural_note + r" \\", risk,
               r"\end{gather*}"]

@@ -1,4 +1,24 @@
-"""Package attributes that load with their submodule on first access (PEP 562).
+"""Package attributes that load with their submodule on first access (PEP 562), and the import rule.
+
+The rule that keeps every command fast: **a module imports at its top only what
+every one of its callers needs; SciPy, SymPy, matplotlib, pandas, Dask, tqdm and
+the notebook stack are imported by the modules that are about them, or inside
+the functions that need them.** A package ``__init__`` imports nothing heavy:
+it names its public attributes and the submodule of each, and
+:func:`lazy_attributes` loads a submodule when one of its names is first used::
+
+    from .lazy import lazy_attributes          # numerics, proofs_check: from theory.lazy import ...
+
+    _PUBLIC = {"Workflow": "workflow", "risk_ratios": "process", ...}
+    __all__ = list(_PUBLIC)
+    __getattr__, __dir__ = lazy_attributes(__name__, _PUBLIC)
+
+``from theory import risk_ratios`` then imports :mod:`theory.process` (and what it
+needs) and nothing else. A command-line module (:mod:`proofs_check.cli`) imports at
+its top only what building its parser needs; its ``run`` imports the engine.
+``tests/test_startup.py`` checks, in fresh interpreters, that the package tops,
+``--help``, argument errors and the light commands stay free of the heavy modules,
+for every command listed in :data:`proofs_check.cli.COMMANDS`.
 
 Examples
 --------
@@ -30,6 +50,16 @@ def lazy_attributes(package, table):
     (callable, callable)
         ``__getattr__`` (imports the submodule, caches the attribute on the package)
         and ``__dir__``.
+
+    Examples
+    --------
+    >>> getattr_, dir_ = lazy_attributes("theory", {"preset": "presets"})
+    >>> getattr_("preset").__module__
+    'theory.presets'
+    >>> getattr_("nothing")
+    Traceback (most recent call last):
+    ...
+    AttributeError: module 'theory' has no attribute 'nothing'
     """
     def __getattr__(name):
         if name not in table:

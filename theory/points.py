@@ -1,34 +1,25 @@
-"""A workflow in whole points: each generation's fit entries with their sizes and counts in points.
+"""A workflow in whole points, as lists: each generation's fit entries with sizes and counts in points.
 
-The exact finite-n formulas (:mod:`theory.moments`, :mod:`theory.absorption`) and
-:func:`theory.predictions.predict` read a workflow rounded to whole points at a
-base size n (``workflow.at_sample_size(n)``) as the lists built here.
+The exact finite-n formulas (:mod:`theory.resampling`, :mod:`theory.moments`,
+:mod:`theory.absorption`) and :func:`theory.predictions.predict` read a workflow
+rounded to whole points at a base size n (``workflow.at_sample_size(n)``) as the
+lists of :class:`~theory.workflow.Share` built here from
+:meth:`~theory.workflow.Workflow.in_points`.
 """
 
 from __future__ import annotations
 
-from fractions import Fraction
-from typing import NamedTuple
-
 from .workflow import Workflow
 
-__all__ = ["FitEntryPoints", "fit_points", "discard_sizes"]
-
-
-class FitEntryPoints(NamedTuple):
-    """A fit entry in points: batch name, batch size N, count c used, share, source generation (0: real)."""
-
-    batch: str
-    points: int
-    count: int
-    share: Fraction
-    source: int
+__all__ = ["fit_points", "discard_sizes"]
 
 
 def fit_points(workflow: Workflow, n):
     """Per generation, the fit entries with sizes and counts in points.
 
-    The sizes come from :meth:`theory.workflow.Workflow.in_points`, as lists.
+    The entries are the :class:`~theory.workflow.Share` objects of
+    :meth:`theory.workflow.Workflow.in_points` (``size`` and ``count`` in points,
+    ``source`` the generation that emitted the batch, 0 for real data), as lists.
 
     Raises
     ------
@@ -40,11 +31,9 @@ def fit_points(workflow: Workflow, n):
     --------
     >>> from theory.presets import preset
     >>> fit_points(preset("augment", 2), 5)[1]
-    [FitEntryPoints(batch='R0', points=5, count=5, share=Fraction(1, 2), source=0), \
-FitEntryPoints(batch='S1', points=5, count=5, share=Fraction(1, 2), source=1)]
+    [Share(batch='R0', size=5, count=5, share=Fraction(1, 2)), Share(batch='S1', size=5, count=5, share=Fraction(1, 2))]
     """
-    return [[FitEntryPoints(s.batch, s.size, s.count, s.share, s.source) for s in gen.fit]
-            for gen in workflow.in_points(n).generations]
+    return [list(gen.fit) for gen in workflow.in_points(n).generations]
 
 
 def discard_sizes(workflow: Workflow, n):
@@ -65,8 +54,8 @@ def discard_sizes(workflow: Workflow, n):
         if len(live) != 1:
             return None
         e = live[0]
-        if e.batch != ("R0" if k == 1 else f"S{k - 1}") or e.count != e.points:
+        if e.batch != ("R0" if k == 1 else f"S{k - 1}") or e.count != e.size:
             return None
-        sizes.append(e.points)
+        sizes.append(e.size)
     return sizes
 

@@ -50,28 +50,32 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from functools import cached_property
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import sympy as sp
 
 from .absorption import poisson_absorption, wright_fisher
-from .models import get_model, model_spec
-from .moments import (
-    exponential_discard_moments,
-    gaussian_discard_moments,
-    kde_discard_closed_form,
-    mvn_discard_moments,
-    resampling_moments,
-)
-from .points import FitEntryPoints, discard_sizes, fit_points
+from .derivation_cache import cached_derivation
+from .display import elide, html_table, number, text_table
+from .models import MODELS, get_model, model_spec
+from .points import discard_sizes, fit_points
 from .presets import load_workflow
 from .process import covariance, reject_curation, risk_ratios, variances
-from .rationals import to_rational
+from .rationals import to_rational, to_sympy_rational
+from .resampling import resampling_moments
 from .workflow import Workflow
 
-__all__ = ["Prediction", "predict", "FitEntryPoints", "fit_points", "discard_sizes", "universal_ratio_symbolic",
-           "UniversalRatio", "curates", "metric_names"]
+if TYPE_CHECKING:
+    import sympy as sp
+
+# SymPy and what derives with it (theory.moments, a model's symbolic face) load only when a prediction
+# needs a value derived by SymPy, and such values are kept on disk (theory.derivation_cache): an exact
+# prediction from the resampling recursion, the process or the absorption chains (the Gaussian mean,
+# Bernoulli, Poisson, ...), or one whose derived constants were cached, imports none of them.
+
+__all__ = ["Prediction", "predict", "fit_points", "discard_sizes", "universal_ratio_symbolic", "UniversalRatio",
+           "curates", "metric_names"]
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,22 @@ class Prediction:
     metrics: dict
     exact: bool
     notes: dict
+
+    def _table(self):
+        names = list(self.metrics)
+        G = max((len(v) for v in self.metrics.values() if v is not None), default=0)
+        kinds = ["", *(self.notes.get(m, "none").split(":")[0] for m in names)]
+        rows = [[g + 1, *(number(None if self.metrics[m] is None else self.metrics[m][g]) for m in names)]
+                for g in range(G)]
+        title = (f"Prediction: {'every value exact at this n' if self.exact else 'some values asymptotic'} "
+                 "(sources in .notes)")
+        return ["generation", *names], [kinds, *elide(rows)], title
+
+    def __repr__(self):
+        return text_table(*self._table())
+
+    def _repr_html_(self):
+        return html_table(*self._table())
 
 
 
@@ -112,6 +132,18 @@ def universal_ratio_symbolic(workflow: Workflow, d=2):
     simplified by SymPy and returned beside R_k from :func:`theory.risk_ratios`. Keep
     G and d small.
 
+    Parameters
+    ----------
+    workflow : Workflow
+        The workflow, with its G generations.
+    d : int
+        The dimension of the symbolic V and A.
+
+    Returns
+    -------
+    UniversalRatio
+        ``symbolic`` (the simplified ratios), ``exact`` (R_k as SymPy rationals), ``V`` and ``A``.
+
     Examples
     --------
     >>> from theory.presets import preset
@@ -119,9 +151,11 @@ def universal_ratio_symbolic(workflow: Workflow, d=2):
     >>> out.symbolic, out.exact, out.symbolic == out.exact
     ([1, 5/4, 49/36], [1, 5/4, 49/36], True)
     """
+    import sympy as sp
+
     if isinstance(d, bool) or not isinstance(d, int) or d < 1:
         raise ValueError(f"d must be a positive integer, got {d!r}")
-    cov = sp.Matrix([[sp.Rational(c.numerator, c.denominator) for c in row] for row in covariance(workflow)])
+    cov = sp.Matrix([[to_sympy_rational(c) for c in row] for row in covariance(workflow)])
 
     def symmetric(name):
         return sp.Matrix(d, d, lambda i, j: sp.Symbol(f"{name}{min(i, j) + 1}{max(i, j) + 1}", real=True))
@@ -130,7 +164,7 @@ def universal_ratio_symbolic(workflow: Workflow, d=2):
     full = sp.kronecker_product(cov, V)
     risks = [(A * full[k * d:(k + 1) * d, k * d:(k + 1) * d]).trace() for k in range(workflow.G)]
     symbolic = [sp.simplify(r / risks[0]) for r in risks]
-    exact = [sp.Rational(r.numerator, r.denominator) for r in risk_ratios(workflow)]
+    exact = [to_sympy_rational(r) for r in risk_ratios(workflow)]
     return UniversalRatio(symbolic, exact, V, A)
 
 
@@ -140,8 +174,30 @@ def _floats(values):
     return [float(v) for v in values]
 
 
-class _Context(NamedTuple):
-    model: object
+def _derived_moments(name):
+    """:mod:`theory.moments`' function ``name``, its values kept by :func:`cached_derivation`."""
+    def derived(*args):
+        def derive():
+            from . import moments
+
+            value = getattr(moments, name)(*args)
+            return value if isinstance(value, dict) else to_rational(value)
+
+        return cached_derivation(f"moments.{name}", list(args), derive)
+
+    derived.__name__ = name
+    return derived
+
+
+gaussian_discard_moments = _derived_moments("gaussian_discard_moments")
+mvn_discard_moments = _derived_moments("mvn_discard_moments")
+exponential_discard_moments = _derived_moments("exponential_discard_moments")
+
+
+@dataclass
+class _Context:
+    face: object    # the model's name, or its symbolic face when the caller passed one
+    spec: object    # the model's declaration (theory.models.registry.ModelSpec)
     params: dict
     workflow: Workflow
     n: int
@@ -152,12 +208,35 @@ class _Context(NamedTuple):
     def G(self):
         return self.workflow.G
 
+    @property
+    def estimator(self):
+        return self.params.get("estimator", self.spec.estimators[0])
+
+    @cached_property
+    def model(self):
+        """The symbolic face, loaded (with SymPy) by the first prediction that needs it."""
+        return get_model(self.face)
+
+    def derived(self, kind, compute):
+        """``compute(symbolic face)`` at these parameters, kept on disk for a model of the package.
+
+        A face passed in by the caller, or attached from outside ``theory.models``, is
+        not the code the cache's version stands for: its values are computed every time.
+        """
+        home = f"theory.models.{self.spec.module}"
+        builtin = isinstance(self.face, str) and (
+            self.spec.name not in MODELS.loaded("symbolic") or type(self.model).__module__ == home)
+        if not builtin:
+            return compute(self.model)
+        return cached_derivation(kind, [self.spec.name, home, self.params], lambda: compute(self.model))
+
 
 def _asymptotic_risk(ctx, trace=None, what="risk"):
-    trace = float(np.trace(ctx.model.natural_covariance(ctx.params))) if trace is None else trace
+    if trace is None:
+        trace = ctx.derived("natural-covariance-trace", lambda m: float(np.trace(m.natural_covariance(ctx.params))))
     values = [trace * float(c) / ctx.n for c in ctx.cov_diag]
     note = (f"asymptotic: risk_1 R_k = tr(V) Cov(H)_kk / n with tr(V) = {trace:.6g} "
-            f"({ctx.model.name}, estimator {ctx.model.estimator(ctx.params)}) and Cov(H) from the "
+            f"({ctx.spec.name}, estimator {ctx.estimator}) and Cov(H) from the "
             f"sequential Gaussian process of workflow {ctx.workflow.name or ''}".rstrip())
     return values, note
 
@@ -217,8 +296,8 @@ def _predict_gaussian(ctx):
                    sigma2=(mom["sigma2"], src), sigma=(mom["sigma"], src + ": E sqrt(chi^2)/sqrt(divisor)"),
                    w2sq=(mom["w2sq"], src + ": E(mu-mu0)^2 + E sigma^2 - 2 sigma0 E sigma + sigma0^2"))
         return out
-    delta = ctx.model.sigma_covariance(p).subs(ctx.model.truth(p))
-    values, note = _asymptotic_risk(ctx, float(delta.trace()))
+    delta = ctx.derived("gaussian-sigma-delta-trace", lambda m: float(m.sigma_covariance(p).subs(m.truth(p)).trace()))
+    values, note = _asymptotic_risk(ctx, delta)
     out["w2sq"] = (values, note + "; V of (mu_hat, sigma_hat) by the delta method")
     out["sigma"] = _none("E sigma_hat has no closed form outside discard")
     if est == "mle" or not few:
@@ -328,12 +407,26 @@ def _predict_exponential(ctx):
 
 @_predicts("expfam")
 def _predict_expfam(ctx):
-    fam = ctx.model.family(ctx.params)
+    def derive(model):
+        fam = model.family(ctx.params)
+        return [fam.discrete, float(fam.mle_variance().subs(model.truth(ctx.params)))]
+
+    discrete, variance = ctx.derived("expfam-mle-variance", derive)
     failed = (_none("the MLE of eta does not exist when the mean of T sits on the boundary of the mean space")
-              if fam.discrete else
+              if discrete else
               ([0.0] * ctx.G, "exact: the mean of T lies inside the mean space almost surely"))
-    risk = _asymptotic_risk(ctx, float(fam.mle_variance().subs(ctx.model.truth(ctx.params))))
+    risk = _asymptotic_risk(ctx, variance)
     return {"risk": risk, "failed": failed}
+
+
+def _kde_discard(m, h, G):
+    """E var_k and E mean_k^2, k = 1..G, of the KDE under discard with m points per fit, bandwidth h."""
+    from .moments import kde_discard_closed_form
+
+    var, mean_sq, (k, ms, hs) = kde_discard_closed_form()
+    at = {ms: m, hs: to_sympy_rational(h)}
+    return {"var": [float(var.subs(at).subs(k, j)) for j in range(1, G + 1)],
+            "risk": [float(mean_sq.subs(at).subs(k, j)) for j in range(1, G + 1)]}
 
 
 @_predicts("kde")
@@ -342,11 +435,9 @@ def _predict_kde(ctx):
     out = {"failed": ([0.0] * ctx.G, "exact: a kernel density estimate is defined on every sample")}
     sizes = discard_sizes(ctx.workflow, ctx.n)
     if sizes is not None and len(set(sizes)) == 1:
-        var, mean_sq, (k, m, hs) = kde_discard_closed_form()
-        at = {m: sizes[0], hs: sp.Rational(h.numerator, h.denominator)}
+        values = cached_derivation("kde-discard", [sizes[0], h, ctx.G], lambda: _kde_discard(sizes[0], h, ctx.G))
         src = "exact: closed form of the discard recursion v_k = (1-1/m) v_{k-1} + h^2 (rsolve)"
-        out["var"] = ([float(var.subs(at).subs(k, j)) for j in range(1, ctx.G + 1)], src)
-        out["risk"] = ([float(mean_sq.subs(at).subs(k, j)) for j in range(1, ctx.G + 1)], src)
+        out["var"], out["risk"] = (values["var"], src), (values["risk"], src)
         return out
     mom = resampling_moments(ctx.workflow, ctx.n, variance=1, rule="mle", h2=h * h)
     src = ("exact: second-moment recursion of the resampled KDE (a weighted fit is the mixture of its "
@@ -376,10 +467,10 @@ def metric_names(model, workflow: Workflow):
     >>> metric_names(get_model("poisson"), preset("discard", 2))
     ('risk', 'absorbed', 'failed')
     """
-    from .models.categorical import CURATION_METRICS
+    from .models.vocabularies import CURATION_METRICS
 
-    model = get_model(model)
-    return model.metrics + (CURATION_METRICS if curates(workflow) else ())
+    spec = model_spec(model) if isinstance(model, str) else get_model(model).spec
+    return spec.reported_metrics + (CURATION_METRICS if curates(workflow) else ())
 
 
 def predict(model, params, workflow, n, *, generations=None) -> Prediction:
@@ -423,18 +514,22 @@ def predict(model, params, workflow, n, *, generations=None) -> Prediction:
     >>> [round(x, 4) for x in p.metrics["risk"]], p.notes["risk"][:40]    # (1 - 6/10) + k sigma^2 6/3
     ([2.4, 4.4], 'exact: minimum-norm interpolation on one')
     """
-    sym = get_model(model)
-    params = sym.validate_params(params)
+    if isinstance(model, str):   # the declaration suffices until a prediction needs the symbolic face
+        spec = model_spec(model)
+        params = spec.validate(params)
+    else:
+        spec = get_model(model).spec
+        params = model.validate_params(params)
     workflow = load_workflow(workflow, generations).at_sample_size(n)
-    if curates(workflow) and sym.name != "categorical":
+    if curates(workflow) and spec.name != "categorical":
         reject_curation(workflow)       # curation needs categories; the Gaussian theory says why it cannot help
     # a curated workflow has no sequential Gaussian process: its model (categorical) does not read one
     cov_diag = None if curates(workflow) else variances(workflow)
-    ctx = _Context(sym, params, workflow, n, fit_points(workflow, n), cov_diag)
-    found = _EXACT.get(sym.name, _asymptotic_only)(ctx)
-    missing = _none(f"no derivation for {sym.name}")
+    ctx = _Context(model, spec, params, workflow, n, fit_points(workflow, n), cov_diag)
+    found = _EXACT.get(spec.name, _asymptotic_only)(ctx)
+    missing = _none(f"no derivation for {spec.name}")
     metrics, notes = {}, {}
-    for name in metric_names(sym, workflow):
+    for name in metric_names(model, workflow):
         metrics[name], notes[name] = found.get(name, missing)
     exact = all(notes[k].startswith("exact") for k in metrics if metrics[k] is not None)
     return Prediction(metrics, exact, notes)

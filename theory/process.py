@@ -30,13 +30,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import flint
-import numpy as np
 
 from .presets import WorkflowLike, load_workflow
 from .rationals import as_fmpq, as_fraction
 from .workflow import Workflow, WorkflowError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy is imported by the float64 functions only: the exact path (and ``pi2over6 risk``) needs FLINT alone
 
 # Forward substitution beats a dense triangular solve while Omega has at most this many
 # non-zero entries per generation (measured in benchmarks/bench_foundation.py).
@@ -87,6 +92,8 @@ class LinearForm:
 
     def float_matrices(self):
         """(Omega, E, d) as float64 arrays."""
+        import numpy as np
+
         G, P = self.G, len(self.variances)
         omega, direct = np.zeros((G, G)), np.zeros((G, P))
         for matrix, entries in ((omega, self.feedback), (direct, self.direct)):
@@ -97,6 +104,7 @@ class LinearForm:
 
     def loadings_float(self):
         """M = (I - Omega)^{-1} E in float64: H = M z (the same choice of method as :func:`exact_loadings`)."""
+        import numpy as np
         from scipy.linalg import solve_triangular
 
         omega, direct, _ = self.float_matrices()
@@ -109,6 +117,8 @@ class LinearForm:
 
 def _floats(values):
     """float64 array of Fractions, converting each distinct object once (shares repeat a lot)."""
+    import numpy as np
+
     cache = {}
     return np.array([cache[id(v)] if id(v) in cache else cache.setdefault(id(v), float(v)) for v in values])
 
@@ -353,6 +363,8 @@ def covariance_float(workflow: WorkflowLike, G=None) -> np.ndarray:
     >>> covariance_float("augment", 2).tolist()
     [[1.0, 1.0], [1.0, 1.25]]
     """
+    import numpy as np
+
     lf = linear_form(workflow, G)
     loadings = lf.loadings_float()
     return (loadings * np.array(lf.variances, dtype=float)) @ loadings.T
@@ -376,6 +388,8 @@ def risk_ratios_float(workflow: WorkflowLike, G=None) -> np.ndarray:
     >>> risk_ratios_float("discard", 3).tolist()
     [1.0, 2.0, 3.0]
     """
+    import numpy as np
+
     lf = linear_form(workflow, G)
     loadings = lf.loadings_float()
     var = (loadings**2) @ np.array(lf.variances, dtype=float)

@@ -24,8 +24,6 @@ import numbers
 import re
 from fractions import Fraction
 
-import flint
-
 __all__ = ["to_rational", "to_sympy_rational", "as_fraction", "as_fmpq", "as_sympy", "rational_to_data",
            "format_rational"]
 
@@ -159,8 +157,10 @@ def as_fmpq(value):
     >>> as_fmpq(Fraction(2, 6))
     1/3
     """
+    from flint import fmpq  # FLINT loads with the exact linear algebra, not with the parameter parser
+
     value = as_fraction(value)
-    return flint.fmpq(value.numerator, value.denominator)
+    return fmpq(value.numerator, value.denominator)
 
 
 def to_sympy_rational(value, what="value"):

@@ -11,8 +11,6 @@ ratios. A workflow without a proved closed form gets its table. The snippet is
 
 from __future__ import annotations
 
-from theory.latex import latex_snippet
-
 from .arguments import add_settings_option, integer_in, parse_settings
 
 __all__ = ["register", "run"]
@@ -37,6 +35,8 @@ def register(subparsers):
 
 
 def run(args):
+    from theory.latex import latex_snippet
+
     params = parse_settings(args.settings)
     if params and args.model is None:
         raise ValueError("--set needs --model: the ratios do not depend on the model")

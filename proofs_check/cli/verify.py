@@ -17,8 +17,6 @@ import json
 import sys
 from pathlib import Path
 
-from ..claims import KIND_TITLES, KINDS, NA, budget_named
-
 __all__ = ["register", "run", "format_table"]
 
 DEFAULT_OUT = "pi2over6-report"
@@ -64,6 +62,8 @@ def format_table(run_result):
     -----  --------  -------  -----------  --------
     one    pass      pass     n/a          verified
     """
+    from ..claims import KIND_TITLES, KINDS
+
     header = ["claim", *(KIND_TITLES[k] for k in KINDS), "status"]
     rows = [[r.claim.id, *(r.evidence[k].status.upper() if r.evidence[k].status == "fail"
                            else r.evidence[k].status for k in KINDS), r.status]
@@ -78,6 +78,8 @@ def format_table(run_result):
 
 
 def _failures(run_result):
+    from ..claims import KIND_TITLES, KINDS, NA
+
     lines = []
     for r in run_result.results:
         for kind in KINDS:
@@ -88,7 +90,7 @@ def _failures(run_result):
 
 
 def run(args):
-    from ..claims import verify
+    from ..claims import budget_named, verify
     from ..ledger import LEDGER
     from ..report import write_report
 

@@ -69,10 +69,10 @@ def _refit(workflow, n, reps, rng, kind, mu=0.0, sd=1.0, h=0.0, p=0.3, lam=1.0):
         parts = []
         for e in row:
             if e.batch not in batches:
-                batches[e.batch] = real(e.points)
+                batches[e.batch] = real(e.size)
             data = batches[e.batch]
-            if e.count < e.points:  # uniform subsample without replacement, fresh in every generation
-                keep = np.argsort(rng.random((reps, e.points)), axis=1)[:, :e.count]
+            if e.count < e.size:  # uniform subsample without replacement, fresh in every generation
+                keep = np.argsort(rng.random((reps, e.size)), axis=1)[:, :e.count]
                 data = np.take_along_axis(data, keep, axis=1)
             parts.append((data, float(e.share)))
         loc = sum(w * x.mean(axis=1) for x, w in parts)
