@@ -32,11 +32,11 @@ import numpy as np
 import sympy as sp
 from IPython.display import display
 
-from numerics.figure_data import exact_series, simulated_series
-from numerics.montecarlo import SimulationConfig, simulate
-from numerics.plots import new_figure, plot_risk_ratios, publication_style
-from theory import linear_form, preset, risk_ratios
-from theory.closed_form import closed_form, k, pooled_fit_identity
+from numerics import (
+    SimulationConfig, exact_series, new_figure, plot_risk_ratios, publication_style, simulate,
+    simulated_series,
+)
+from theory import closed_form, k, linear_form, pooled_fit_identity, preset, risk_ratios
 
 # %% [markdown]
 # ## The telescoping derivation

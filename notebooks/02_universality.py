@@ -31,13 +31,11 @@ import numpy as np
 import pandas as pd
 import sympy as sp
 
-from numerics.figure_data import RatioSeries, exact_series
-from numerics.gp_simulator import simulate_gp
-from numerics.montecarlo import SimulationConfig, simulate
-from numerics.plots import new_figure, plot_risk_ratios, publication_style
-from numerics.uncertainty import ratio_stderr
-from theory import preset, risk_ratios
-from theory.models import get_model
+from numerics import (
+    RatioSeries, SimulationConfig, exact_series, new_figure, plot_risk_ratios, publication_style,
+    ratio_stderr, simulate, simulate_gp,
+)
+from theory import get_model, preset, risk_ratios
 
 # %% [markdown]
 # ## Different models, different $V$

@@ -33,9 +33,7 @@ import sympy as sp
 import sympy.stats as ss
 from IPython.display import display
 
-from numerics.figure_data import RatioSeries, exact_series
-from numerics.gp_simulator import simulate_gp
-from numerics.plots import plot_risk_ratios, publication_style
+from numerics import RatioSeries, exact_series, plot_risk_ratios, publication_style, simulate_gp
 from theory import covariance, load_workflow, preset, risk_ratios, risk_ratios_float
 
 # %% [markdown]

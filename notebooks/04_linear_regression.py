@@ -29,11 +29,10 @@ import numpy as np
 import sympy as sp
 import sympy.stats as ss
 
-from numerics.figure_data import RatioSeries, exact_series
-from numerics.montecarlo import SimulationConfig, simulate
-from numerics.plots import new_figure, plot_risk_ratios, publication_style
-from theory import preset, risk_ratios
-from theory.predictions import predict
+from numerics import (
+    RatioSeries, SimulationConfig, exact_series, new_figure, plot_risk_ratios, publication_style, simulate,
+)
+from theory import predict, preset, risk_ratios
 
 # %% [markdown]
 # ## The exact finite-n risk

@@ -34,9 +34,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from numerics import FitStatus, logistic_mle
-from numerics.plots import plot_real_data
-from numerics.real_data import load_dataset, run_real_data, split_dataset
+from numerics import FitStatus, load_dataset, logistic_mle, plot_real_data, run_real_data, split_dataset
 
 GENERATIONS, REPLICATES = 50, 20
 

@@ -30,11 +30,8 @@ from pathlib import Path
 import sympy as sp
 from IPython.display import Math, display
 
-from numerics.plots import risk_ratio_figure, save_figure
-from numerics.precision import limit_estimate
-from theory import preset, risk_ratios
-from theory.closed_form import closed_form
-from theory.latex import latex_pieces, latex_snippet, model_risk_latex
+from numerics import limit_estimate, risk_ratio_figure, save_figure
+from theory import closed_form, latex_pieces, latex_snippet, model_risk_latex, preset, risk_ratios
 
 paper = Path(tempfile.mkdtemp(prefix="pi2over6-paper-"))
 paper
