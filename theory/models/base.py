@@ -16,10 +16,9 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from ..rationals import as_sympy, to_rational
 from .registry import get_model  # noqa: F401  (the examples use it)
 
-__all__ = ["SymbolicModel", "exact", "symbol_vector", "X_REAL", "X_COUNT", "X_POSITIVE", "MU", "SIGMA"]
+__all__ = ["SymbolicModel", "symbol_vector", "X_REAL", "X_COUNT", "X_POSITIVE", "MU", "SIGMA"]
 
 X_REAL = sp.Symbol("x", real=True)
 """The data symbol of models on the real line."""
@@ -29,17 +28,6 @@ X_POSITIVE = sp.Symbol("x", positive=True)
 """The data symbol of models on (0, oo)."""
 MU = sp.Symbol("mu", real=True)
 SIGMA = sp.Symbol("sigma", positive=True)
-
-
-def exact(value):
-    """A parameter value as the exact SymPy rational of its shortest decimal spelling.
-
-    Examples
-    --------
-    >>> exact(0.1), exact("1/3")
-    (1/10, 1/3)
-    """
-    return as_sympy(to_rational(value))
 
 
 def symbol_vector(name, d, **assumptions):

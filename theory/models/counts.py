@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..rationals import as_sympy
-from .base import X_COUNT, X_POSITIVE, SymbolicModel, exact
+from ..rationals import as_sympy, to_sympy_rational
+from .base import X_COUNT, X_POSITIVE, SymbolicModel
 from .registry import get_model, symbolic_face  # noqa: F401  (the examples use get_model)
 
 __all__ = ["Bernoulli", "Poisson", "Exponential"]
@@ -44,7 +44,7 @@ class Bernoulli(SymbolicModel):
         return X_COUNT * sp.log(_P) + (1 - X_COUNT) * sp.log(1 - _P)
 
     def truth(self, params=None):
-        return {_P: exact(self._params(params)["p"])}
+        return {_P: to_sympy_rational(self._params(params)["p"])}
 
     def expectation(self, expr, params=None):
         expr = as_sympy(expr)
@@ -72,7 +72,7 @@ class Poisson(SymbolicModel):
         return X_COUNT * sp.log(_LAM) - _LAM - sp.log(sp.factorial(X_COUNT))
 
     def truth(self, params=None):
-        return {_LAM: exact(self._params(params)["lam"])}
+        return {_LAM: to_sympy_rational(self._params(params)["lam"])}
 
     def expectation(self, expr, params=None):
         pmf = sp.exp(self._log_density(params))
@@ -100,7 +100,7 @@ class Exponential(SymbolicModel):
         return sp.log(_RATE) - _RATE * X_POSITIVE
 
     def truth(self, params=None):
-        return {_RATE: exact(self._params(params)["rate"])}
+        return {_RATE: to_sympy_rational(self._params(params)["rate"])}
 
     def expectation(self, expr, params=None):
         return sp.integrate(as_sympy(expr) * _RATE * sp.exp(-_RATE * X_POSITIVE), (X_POSITIVE, 0, sp.oo))

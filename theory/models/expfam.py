@@ -32,8 +32,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ..rationals import as_sympy
-from .base import X_COUNT, X_POSITIVE, X_REAL, SymbolicModel, exact
+from ..rationals import as_sympy, to_sympy_rational
+from .base import X_COUNT, X_POSITIVE, X_REAL, SymbolicModel
 from .catalogue import FAMILY_HEADERS, FamilyHeader, eta_outside, family_parameters
 from .registry import Parameter, get_model, symbolic_face, validate_parameters  # noqa: F401  (examples: get_model)
 
@@ -233,7 +233,7 @@ class ExponentialFamily:
         {shape: 5/2}
         """
         params = params or {}
-        return {c: exact(params.get(c.name, default)) for c, default in self.constants}
+        return {c: to_sympy_rational(params.get(c.name, default)) for c, default in self.constants}
 
     def mean_to_natural_expr(self):
         """eta as a SymPy expression in the mean of T (symbol ``tbar``), or None if SymPy cannot invert A'.
@@ -350,7 +350,7 @@ class ExponentialFamilyModel(SymbolicModel):
     def validate_params(self, raw=None):
         params = validate_parameters(self.name, {p.name: p for p in family_parameters(self._headers, raw)}, raw)
         fam = self.families[params["family"]]
-        if not fam.eta_domain.contains(exact(params["eta"])) == sp.true:
+        if not fam.eta_domain.contains(to_sympy_rational(params["eta"])) == sp.true:
             raise eta_outside(fam.name, fam.eta_domain, raw, params)
         return params
 
@@ -379,7 +379,7 @@ class ExponentialFamilyModel(SymbolicModel):
     def truth(self, params=None):
         params = self._params(params)
         fam = self.families[params["family"]]
-        return {fam.eta: exact(params["eta"]), **fam.constant_values(params)}
+        return {fam.eta: to_sympy_rational(params["eta"]), **fam.constant_values(params)}
 
     def expectation(self, expr, params=None):
         expr = as_sympy(expr)

@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..rationals import as_sympy
-from .base import MU, SIGMA, X_REAL, SymbolicModel, exact, symbol_vector
+from ..rationals import as_sympy, to_sympy_rational
+from .base import MU, SIGMA, X_REAL, SymbolicModel, symbol_vector
 from .expectations import Z, gaussian_vector_expect, std_normal_expect, wick
 from .registry import get_model, symbolic_face  # noqa: F401  (the examples use get_model)
 
@@ -60,7 +60,7 @@ class GaussianMean(SymbolicModel):
 
     def truth(self, params=None):
         params = self._params(params)
-        return {MU: exact(params["mu"]), SIGMA: exact(params["sigma"])}
+        return {MU: to_sympy_rational(params["mu"]), SIGMA: to_sympy_rational(params["sigma"])}
 
     def expectation(self, expr, params=None):
         return std_normal_expect(as_sympy(expr).subs(X_REAL, MU + SIGMA * Z))
@@ -99,7 +99,7 @@ class Gaussian(SymbolicModel):
 
     def truth(self, params=None):
         params = self._params(params)
-        return {MU: exact(params["mu"]), _SIGMA2: exact(params["sigma"]) ** 2}
+        return {MU: to_sympy_rational(params["mu"]), _SIGMA2: to_sympy_rational(params["sigma"]) ** 2}
 
     def expectation(self, expr, params=None):
         return std_normal_expect(as_sympy(expr).subs(X_REAL, MU + sp.sqrt(_SIGMA2) * Z))

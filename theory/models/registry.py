@@ -451,6 +451,15 @@ def declare(spec):
 def model_spec(name):
     """The declaration of model ``name`` (a ValueError naming the known models otherwise).
 
+    Parameters
+    ----------
+    name : str
+        A model name, such as ``"gaussian-mean"`` (:data:`MODELS` lists them).
+
+    Returns
+    -------
+    ModelSpec
+
     Examples
     --------
     >>> model_spec("poisson").defaults
@@ -472,6 +481,16 @@ def get_model(name):
 
     A :class:`~theory.models.base.SymbolicModel` passed in is returned as it is (an
     ``expfam`` model with extra families, for example).
+
+    Parameters
+    ----------
+    name : str or SymbolicModel
+        A model name (:data:`MODELS` lists them), or a symbolic face.
+
+    Returns
+    -------
+    SymbolicModel
+        The model's symbolic face (SymPy is imported with it).
 
     Examples
     --------

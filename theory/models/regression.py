@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..rationals import as_sympy
-from .base import SIGMA, SymbolicModel, exact, symbol_vector
+from ..rationals import as_sympy, to_sympy_rational
+from .base import SIGMA, SymbolicModel, symbol_vector
 from .catalogue import logistic_raw_direction
 from .expectations import STD_NORMAL_DENSITY, Z, independent_normal_expect, quadrature
 from .gaussian import normal_log_density
@@ -54,7 +54,7 @@ def logistic_truth(d):
     >>> sum(b**2 for b in logistic_truth(5))
     1
     """
-    raw = [sp.Rational(r.numerator, r.denominator) for r in logistic_raw_direction(d)]
+    raw = [to_sympy_rational(r) for r in logistic_raw_direction(d)]
     norm = sp.sqrt(sum(r**2 for r in raw))
     return [sp.radsimp(r / norm) for r in raw]
 
@@ -95,7 +95,7 @@ class LinearRegression(SymbolicModel):
     def truth(self, params=None):
         params = self._params(params)
         w = self.theta(params)
-        return {**dict(zip(w, linreg_truth(params["d"]), strict=True)), SIGMA: exact(params["sigma"])}
+        return {**dict(zip(w, linreg_truth(params["d"]), strict=True)), SIGMA: to_sympy_rational(params["sigma"])}
 
     def expectation(self, expr, params=None):
         params = self._params(params)
@@ -112,7 +112,7 @@ class LinearRegression(SymbolicModel):
         # the design is exchangeable: the d = 2 derivation gives the diagonal and the
         # off-diagonal value for every d.
         params = self._params(params)
-        small = self.fisher_information({**params, "d": 2}).subs(SIGMA, exact(params["sigma"]))
+        small = self.fisher_information({**params, "d": 2}).subs(SIGMA, to_sympy_rational(params["sigma"]))
         diag, off = float(small[0, 0]), float(small[0, 1])
         d = params["d"]
         fisher = (diag - off) * np.eye(d) + off * np.ones((d, d))
