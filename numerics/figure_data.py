@@ -41,6 +41,27 @@ class RatioSeries:
     ``bounded`` says that the standard errors are the bound over every correlation
     of the two risks (from a store written without their covariance), not the delta
     method's.
+
+    Attributes
+    ----------
+    workflow : str
+        The workflow's name (its spelling, or a Workflow's name).
+    generation : ndarray
+        Generations 1..G.
+    ratio : ndarray
+        R_k (exact) or risk_k / risk_1 (Monte Carlo).
+    stderr : ndarray or None
+        One standard error per ratio; None for an exact curve.
+    model : str or None
+        The simulated model; None for the universal exact curve.
+    label : str or None
+        The legend entry.
+    n : int or None
+        The base sample size of a simulation.
+    exact_denominator : bool
+        Whether the Monte Carlo ratios were divided by the exact generation-1 risk.
+    bounded : bool
+        Whether the standard errors are the bound over every correlation of the two risks.
     """
 
     workflow: str
@@ -56,6 +77,18 @@ class RatioSeries:
 
 def exact_series(workflow, generations=None):
     """The exact risk ratios of a workflow (a preset spelling, a file, or a Workflow).
+
+    Parameters
+    ----------
+    workflow : WorkflowLike
+        A workflow, a preset spelling or a workflow file.
+    generations : int, optional
+        The number of generations (default as :func:`theory.load_workflow`).
+
+    Returns
+    -------
+    RatioSeries
+        The exact curve (``stderr`` and ``model`` None).
 
     Examples
     --------

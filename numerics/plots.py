@@ -97,6 +97,16 @@ _GENERATION_LABEL = r"generation $k$"
 def publication_style(**overrides):
     """Apply :data:`PUBLICATION_RC` (and ``overrides``) inside a ``with`` block only.
 
+    Parameters
+    ----------
+    **overrides
+        matplotlib rc settings that replace the publication style's.
+
+    Yields
+    ------
+    None
+        The style holds inside the ``with`` block.
+
     Examples
     --------
     >>> with publication_style():
@@ -109,6 +119,21 @@ def publication_style(**overrides):
 
 def new_figure(width=COLUMN_WIDTH, height=None, nrows=1, ncols=1, **subplots):
     """A pyplot-free figure with an Agg canvas and its axes (golden-ratio height by default).
+
+    Parameters
+    ----------
+    width : float
+        Inches (default one journal column, :data:`COLUMN_WIDTH`).
+    height : float, optional
+        Inches (default: the golden ratio of the width, per row).
+    nrows, ncols : int
+        The grid of axes.
+    **subplots
+        Passed to :meth:`matplotlib.figure.Figure.subplots` (``sharex``, ...).
+
+    Returns
+    -------
+    (matplotlib.figure.Figure, Axes or array of Axes)
 
     Examples
     --------
@@ -336,6 +361,17 @@ def plot_real_data(result, width=2 * COLUMN_WIDTH, height=None):
 
 def save_figure(fig, path):
     """Save ``fig`` as PNG or PDF, chosen by the suffix of ``path``; return the path.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure (from :func:`new_figure` or :func:`risk_ratio_figure`).
+    path : str or Path
+        The file to write; ``.png`` or ``.pdf``.
+
+    Returns
+    -------
+    Path
 
     Raises
     ------

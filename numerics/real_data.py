@@ -117,6 +117,11 @@ def load_dataset(name, features=None):
     features : sequence of str or int, optional
         Keep only these features (names or column indices).
 
+    Returns
+    -------
+    Dataset
+        ``X`` (rows x features), ``y`` (0/1), ``feature_names``.
+
     Examples
     --------
     >>> ds = load_dataset("diabetes")
@@ -176,6 +181,21 @@ def split_dataset(dataset, test_size=0.3, seed=0):
 
     The test part has ``ceil(test_size * N)`` rows. Features are centred and scaled
     by the training part's mean and standard deviation only.
+
+    Parameters
+    ----------
+    dataset : Dataset or str
+        A data set, or the name of one for :func:`load_dataset`.
+    test_size : float
+        The fraction of rows held out for testing, in (0, 1).
+    seed : int
+        The seed of the random split.
+
+    Returns
+    -------
+    Split
+        Training and test parts (``X_train``, ``y_train``, ``X_test``, ``y_test``),
+        with the intercept first among ``feature_names``.
 
     Examples
     --------
@@ -267,6 +287,21 @@ class RealDataResult:
     ``test_logloss``, ``test_accuracy``, ``drift`` (float; infinite for a separated
     fit), ``separated`` and ``converged`` (bool). ``coef[workflow]`` is (replicates,
     generations, p). ``theory[workflow]`` is the drift prediction (floats).
+
+    Attributes
+    ----------
+    dataset : str
+        The data set's name.
+    workflows : tuple of str
+        The workflows run.
+    generations, replicates, seed : int
+        The run's size and seed.
+    n_train, n_test : int
+        Rows of the training and test parts.
+    feature_names : tuple of str
+        The columns of the design, intercept first.
+    metrics, coef, theory : dict
+        Per workflow, as above.
     """
 
     dataset: str

@@ -150,6 +150,19 @@ class Sweep:
     Build one with :func:`load_sweep` or :meth:`from_data`; both validate every configuration
     with the engine, so a ``Sweep`` can always run.
 
+    Attributes
+    ----------
+    seed : int
+        The master seed; every configuration and cell spawns its own stream from it.
+    replicates : int
+        Replicates per configuration.
+    chunk : int
+        Replicates per cell (a unit of work with its own seed).
+    configurations : tuple of Configuration
+        The grid: models x workflows x n x generations, each a validated configuration.
+    source : str
+        Where the sweep came from (the file), for messages.
+
     Examples
     --------
     >>> sweep = Sweep.from_data({"seed": 1, "replicates": 600, "chunk": 500, "generations": 3, "n": [5, 8],

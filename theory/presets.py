@@ -146,6 +146,23 @@ def is_preset_spec(spec):
 def preset(spec, G):
     """The preset workflow spelled ``spec`` with ``G`` generations.
 
+    Parameters
+    ----------
+    spec : str
+        ``discard``, ``augment``, ``subsample``, ``window:W``, ``mix:L``,
+        ``weighted:W`` or ``weighted:W:M`` (THEORY.md §2).
+    G : int
+        The number of generations.
+
+    Returns
+    -------
+    Workflow
+
+    Raises
+    ------
+    WorkflowError
+        For an unknown preset or a bad parameter, named in the message.
+
     Examples
     --------
     >>> preset("window:3", 5).name, preset("weighted:0.618", 2).shares()[1][0].share

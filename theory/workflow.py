@@ -46,7 +46,18 @@ class WorkflowError(ValueError):
 
 
 class FitEntry(NamedTuple):
-    """One entry of a fit: ``count`` points of ``batch`` (None: the whole batch), with share ``weight``."""
+    """One entry of a fit: ``count`` points of ``batch`` (None: the whole batch), with share ``weight``.
+
+    Parameters
+    ----------
+    batch : str
+        ``"R0"``, ``"R1"``, ... (real batches) or ``"S1"``, ``"S2"``, ... (the batch
+        emitted by that generation).
+    count : Fraction, optional
+        The points used, in units of n; None uses the whole batch.
+    weight : Fraction, optional
+        The entry's share of the fit before normalisation; None pools the entries.
+    """
 
     batch: str
     count: Fraction | None = None
@@ -63,7 +74,19 @@ class FitEntry(NamedTuple):
 
 
 class Generation(NamedTuple):
-    """What one generation collects, fits and emits (and how it curates what it emits)."""
+    """What one generation collects, fits and emits (and how it curates what it emits).
+
+    Parameters
+    ----------
+    fit : tuple of FitEntry
+        The entries of the generation's fit.
+    new_real : Fraction, optional
+        The size (units of n) of the fresh real batch collected this generation, if any.
+    emit : Fraction, optional
+        The size (units of n) of the synthetic batch the fitted model emits, if any.
+    curate : Curation, optional
+        How the emitted batch is curated (:class:`theory.curation.Curation`), if it is.
+    """
 
     fit: tuple[FitEntry, ...]
     new_real: Fraction | None = None
@@ -88,6 +111,17 @@ class Share(NamedTuple):
 
     From :meth:`Workflow.shares` the size and count are in units of n; from
     :meth:`Workflow.in_points` they are whole numbers of points.
+
+    Parameters
+    ----------
+    batch : str
+        The batch's name (``R0``, ``S3``, ...); :attr:`source` is the generation that emitted it.
+    size : Fraction or int
+        The batch's size.
+    count : Fraction or int
+        The points of the batch that the fit uses.
+    share : Fraction
+        The entry's normalised share of the fit (the shares of a fit sum to 1).
     """
 
     batch: str

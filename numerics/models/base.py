@@ -80,6 +80,13 @@ class NumericModel:
     context may also carry what one fit leaves for the next of the same replicates
     (the logistic fit keeps its estimate as the next Newton start).
 
+    Parameters
+    ----------
+    params : dict
+        The model's validated parameters.
+    truth : array_like
+        The true natural parameter theta_0 (on which the risk is measured).
+
     Examples
     --------
     >>> import numpy as np
