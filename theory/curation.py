@@ -34,6 +34,7 @@ Examples
 >>> c = Curation.from_data({"candidates": 2, "reward": {"top": 1, "value": "1"}}, "generation 1")
 >>> c.rewards(3)
 (Fraction(1, 1), Fraction(0, 1), Fraction(0, 1))
+>>> import sympy as sp
 >>> [sp.simplify(f) for f in level_factors([sp.Rational(1, 2)] * 2, [sp.E, 1], 2)]
 [(1 + 3*E)/(2*(1 + E)), (E + 3)/(2*(1 + E))]
 """
@@ -45,9 +46,6 @@ import os
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
-
-import numpy as np
-import sympy as sp
 
 from .rationals import rational_to_data, to_rational
 
@@ -252,9 +250,12 @@ def curate_probabilities(q, rewards, candidates):
 
     Examples
     --------
+    >>> import numpy as np
     >>> curate_probabilities(np.array([0.5, 0.5]), np.array([1.0, 0.0]), None).round(6).tolist()
     [0.731059, 0.268941]
     """
+    import numpy as np
+
     q = np.asarray(q, dtype=float)
     r = np.asarray(rewards, dtype=float)
     values, index = np.unique(r, return_inverse=True)
@@ -273,6 +274,7 @@ def curate_probabilities(q, rewards, candidates):
 
 def _factors_by_quadrature(masses, weights, K):
     """g_v = K w_v int_0^infinity e^{-t w_v} phi(t)^{K-1} dt for every level at once (scipy quad_vec)."""
+    import numpy as np
     from scipy.integrate import quad_vec
 
     def integrand(t):
@@ -288,9 +290,12 @@ def tilt(q, rewards):
 
     Examples
     --------
+    >>> import sympy as sp
     >>> tilt([sp.Rational(1, 2), sp.Rational(1, 2)], [1, 0])
     [E/(1 + E), 1/(1 + E)]
     """
+    import sympy as sp
+
     w = [sp.exp(r) for r in rewards]
     z = sum(qi * wi for qi, wi in zip(q, w, strict=True))
     return [sp.simplify(qi * wi / z) for qi, wi in zip(q, w, strict=True)]
@@ -309,12 +314,15 @@ def derive_two_level_map(K_values=(1, 2, 3, 4)):
 
     Examples
     --------
+    >>> import sympy as sp
     >>> d = derive_two_level_map()
     >>> d["limit"]
     Q*a/(Q*a - Q + 1)
     >>> all(sp.simplify(d["finite"][K] - d["integral"][K]) == 0 for K in d["finite"])
     True
     """
+    import sympy as sp
+
     Q = sp.Symbol("Q", positive=True)
     a = sp.Symbol("a", positive=True)
     t, s, h = sp.symbols("t s h", positive=True)
@@ -333,6 +341,8 @@ def derive_two_level_map(K_values=(1, 2, 3, 4)):
 
 def _laplace_at_zero(expr, t):
     """int_0^infinity expr dt for a sum of terms c exp(-beta t) (beta > 0): the sum of c / beta."""
+    import sympy as sp
+
     total = sp.S.Zero
     for term in sp.Add.make_args(sp.expand(sp.powsimp(sp.expand(expr)))):
         coeff, rest = term.as_independent(t, as_Add=False)
@@ -361,6 +371,8 @@ def derive_iterated_tilt():
     >>> d["induction"], d["reward_limit"], d["entropy_limit"]
     (0, c, H_top)
     """
+    import sympy as sp
+
     P, Q = sp.symbols("P Q", positive=True)
     a, c = sp.symbols("a c", positive=True)
     t = sp.Symbol("t", integer=True, nonnegative=True)
@@ -390,10 +402,13 @@ def derive_fixed_point():
 
     Examples
     --------
+    >>> import sympy as sp
     >>> d = derive_fixed_point()
     >>> sp.simplify(d["map"].subs(d["Q"], d["root"]) - d["root"])
     0
     """
+    import sympy as sp
+
     P, Q = sp.symbols("P Q", positive=True)
     a = sp.Symbol("a", positive=True)
     lam = sp.Symbol("lambda", positive=True)
