@@ -30,16 +30,14 @@
 import mpmath
 import numpy as np
 
-from numerics.curation import curated_path, fixed_point
-from numerics.montecarlo import SimulationConfig, simulate
-from numerics.plots import new_figure, publication_style
-from numerics.tails import clean_error, memorizer_constant, tail_floor
-from theory.ancestry import ancestor_laws, mean_field_step
-from theory.models import MODELS
-from theory.models.categorical import categorical_truth
-from theory.predictions import predict
-from theory.tails import derive_generations_law, derive_memorizer_constant
-from theory.workflow import Workflow
+from numerics import (
+    SimulationConfig, clean_error, curated_path, fixed_point, memorizer_constant, new_figure, publication_style,
+    simulate, tail_floor,
+)
+from theory import (
+    MODELS, Workflow, ancestor_laws, categorical_truth, derive_generations_law, derive_memorizer_constant,
+    mean_field_step, predict,
+)
 
 # %% [markdown]
 # ## A Zipf vocabulary under discard and augment

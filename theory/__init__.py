@@ -25,6 +25,9 @@ closed forms and limits         :func:`closed_form`, :class:`ClosedForm`, :data:
                                 :class:`PooledFitIdentity`
 LaTeX                           :func:`latex_snippet`, :func:`latex_pieces`,
                                 :func:`model_risk_latex`, :func:`ratio_table`
+heavy tails and genealogy       :func:`categorical_truth`, :func:`derive_memorizer_constant`,
+                                :func:`derive_tail_floor`, :func:`derive_generations_law`,
+                                :func:`ancestor_laws`, :func:`mean_field_step`
 ==============================  ===========================================================
 
 Examples
@@ -57,6 +60,9 @@ _PUBLIC = {
     "pooled_fit_identity": "closed_form", "PooledFitIdentity": "closed_form",
     # LaTeX
     "latex_snippet": "latex", "latex_pieces": "latex", "model_risk_latex": "latex", "ratio_table": "latex",
+    # heavy tails and genealogy
+    "categorical_truth": "models.categorical", "derive_memorizer_constant": "tails", "derive_tail_floor": "tails",
+    "derive_generations_law": "tails", "ancestor_laws": "ancestry", "mean_field_step": "ancestry",
 }
 
 __all__ = list(_PUBLIC)
