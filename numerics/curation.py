@@ -118,6 +118,14 @@ def fixed_point(p, rewards, candidates, lam, dps=50, max_steps=100_000):
         K; None for the K -> infinity map.
     lam : number or str
         The real share, 0 < lam <= 1.
+    dps : int
+        Decimal digits.
+    max_steps : int
+        The most iterations of the map.
+
+    Returns
+    -------
+    FixedPoint
     """
     with mpmath.workdps(dps + 20):
         lam = _mp(lam)
@@ -152,6 +160,21 @@ def fixed_point(p, rewards, candidates, lam, dps=50, max_steps=100_000):
 
 def curated_path(p, rewards, candidates, generations, lam=0, dps=30):
     """Expected reward and entropy of q_1 = p, q_{k+1} = lam p + (1 - lam) curate(q_k), k = 1..G.
+
+    Parameters
+    ----------
+    p : sequence
+        The truth, read as :func:`fixed_point` reads it.
+    rewards : sequence
+        One reward per category.
+    candidates : int or None
+        K; None for the K -> infinity map.
+    generations : int
+        G.
+    lam : number or str
+        The real share, 0 <= lam <= 1.
+    dps : int
+        Decimal digits.
 
     Returns
     -------

@@ -40,6 +40,17 @@ def _beta(beta):
 def memorizer_constant(beta, dps=50):
     """C(beta) = Gamma(1 - 1/beta) / (beta zeta(beta)^(1/beta)), from :func:`theory.tails.derive_memorizer_constant`.
 
+    Parameters
+    ----------
+    beta : number or str
+        The Zipf exponent, beta > 1 (a string is read exactly).
+    dps : int
+        Decimal digits.
+
+    Returns
+    -------
+    mpmath.mpf
+
     Examples
     --------
     >>> import mpmath
@@ -68,6 +79,20 @@ def _sympy_number(x):
 
 def clean_error(beta, T, dps=50):
     """sum_{i >= 1} p_i (1 - p_i)^T for Zipf(beta), K = infinity, at ``dps`` digits.
+
+    Parameters
+    ----------
+    beta : number or str
+        The Zipf exponent, beta > 1.
+    T : int
+        The training draws.
+    dps : int
+        Decimal digits.
+
+    Returns
+    -------
+    mpmath.mpf
+        The memoriser's expected test error.
 
     Examples
     --------
@@ -98,6 +123,19 @@ def clean_error(beta, T, dps=50):
 def tail_floor(beta, k, dps=50):
     """zeta(beta, k + 1)/zeta(beta): the mass of the categories beyond k.
 
+    Parameters
+    ----------
+    beta : number or str
+        The Zipf exponent, beta > 1.
+    k : int
+        The categories kept.
+    dps : int
+        Decimal digits.
+
+    Returns
+    -------
+    mpmath.mpf
+
     Examples
     --------
     >>> import mpmath
@@ -114,6 +152,22 @@ def tail_cut_error(beta, k, T, dps=50):
     """The memoriser trained on T draws from Zipf(beta) cut to its first k categories, tested on Zipf(beta).
 
     sum_{i <= k} p_i (1 - p_i / (1 - F))^T + F with F = :func:`tail_floor`.
+
+    Parameters
+    ----------
+    beta : number or str
+        The Zipf exponent, beta > 1.
+    k : int
+        The categories kept.
+    T : int
+        The training draws.
+    dps : int
+        Decimal digits.
+
+    Returns
+    -------
+    mpmath.mpf
+        The expected test error.
 
     Examples
     --------

@@ -81,6 +81,19 @@ KIND_TITLES = {"symbolic": "symbolic", "numeric": "numeric", "monte_carlo": "Mon
 class Source:
     """Where a claim comes from: authors, year, title, and the section when known.
 
+    Parameters
+    ----------
+    authors : str
+        As cited (``"Dey & Donoho"``).
+    year : int
+        The year of publication.
+    title : str
+        The paper's title.
+    section : str, optional
+        Where in the paper (``"Sec. 3"``, ``"Thm. 1"``).
+    reference : str, optional
+        An identifier such as an arXiv number or a DOI.
+
     Examples
     --------
     >>> Source("Dey & Donoho", 2024, "Universality of the pi^2/6 pathway", "Sec. 3", "arXiv:2410.22812").cite()
@@ -147,6 +160,15 @@ class Check:
     """One discharged obligation: what was checked, whether it held, and the numbers behind it.
 
     Build checks with :func:`check`, :func:`close`, :func:`at_most` or :func:`agrees`.
+
+    Parameters
+    ----------
+    what : str
+        The obligation, in words.
+    passed : bool
+        Whether it held.
+    details : dict
+        The numbers a reader needs to judge it (JSON-ready).
     """
 
     what: str
@@ -164,6 +186,19 @@ class Check:
 def check(what, passed, **details):
     """A check of any statement; ``details`` are the numbers a reader needs to judge it.
 
+    Parameters
+    ----------
+    what : str
+        The statement checked, in words.
+    passed : bool
+        Whether it held.
+    **details
+        Numbers, arrays, SymPy or mpmath objects (stored JSON-ready).
+
+    Returns
+    -------
+    Check
+
     Examples
     --------
     >>> check("2 + 2 = 4", 2 + 2 == 4, value=4).status
@@ -176,6 +211,20 @@ def check(what, passed, **details):
 
 def close(what, value, target, tolerance, **details):
     """|value - target| <= tolerance, for numbers of any kind (floats, mpmath, Fractions).
+
+    Parameters
+    ----------
+    what : str
+        The statement checked, in words.
+    value, target, tolerance : number
+        Compared at 60 digits or more.
+    **details
+        Further numbers for the report.
+
+    Returns
+    -------
+    Check
+        With ``value``, ``target``, ``error`` and ``tolerance`` in its details.
 
     Examples
     --------
@@ -195,6 +244,22 @@ def close(what, value, target, tolerance, **details):
 
 def at_most(what, value, bound, margin=0, **details):
     """value <= bound - margin (a one-sided check; ``margin`` is a stated safety gap).
+
+    Parameters
+    ----------
+    what : str
+        The statement checked, in words.
+    value, bound : number
+        Compared at 60 digits or more.
+    margin : number
+        The safety gap required below the bound.
+    **details
+        Further numbers for the report.
+
+    Returns
+    -------
+    Check
+        With ``value``, ``bound`` and ``slack`` (bound - value) in its details.
 
     Examples
     --------
@@ -247,6 +312,8 @@ def agrees(what, mean, stderr, target, *, k=4.0, allowance=0.0, relative=0.0, ex
 
     Parameters
     ----------
+    what : str
+        The statement checked, in words.
     mean, stderr, target : float or sequence of floats
         Monte Carlo means, their standard errors and the theory's prediction.
     k : float
@@ -258,6 +325,13 @@ def agrees(what, mean, stderr, target, *, k=4.0, allowance=0.0, relative=0.0, ex
         Whether ``target`` is the exact value at this n (then the allowances should be 0).
     x : sequence, optional
         Labels of the entries (e.g. generations) for the details.
+    **details
+        Further numbers for the report.
+
+    Returns
+    -------
+    Check
+        With the policy, the entries and the worst one in its details.
 
     Examples
     --------
@@ -308,7 +382,20 @@ def __getattr__(name):
 class Figure:
     """Data for one figure of the report: theory curves and Monte Carlo points with error bars.
 
-    ``curves`` holds ``(label, x, y)``; ``points`` holds ``(label, x, y, yerr)``.
+    Parameters
+    ----------
+    name : str
+        The file stem of the figure.
+    title, xlabel, ylabel : str
+        The figure's texts.
+    curves : tuple
+        ``(label, x, y)`` per theory curve.
+    points : tuple
+        ``(label, x, y, yerr)`` per set of Monte Carlo points.
+    logy : bool
+        A logarithmic y axis.
+    hlines : tuple
+        ``(label, y)`` per horizontal line (an asymptote, a bound).
     """
 
     name: str
@@ -328,6 +415,15 @@ class Budget:
 
     ``quick`` (the default) keeps ``pi2over6 verify`` within a couple of minutes on
     two cores; ``full`` spends about ten times as much.
+
+    Parameters
+    ----------
+    name : {"quick", "full"}
+        The size of the Monte Carlo budget.
+    seed : int
+        The master seed; each claim spawns its own stream (:meth:`for_claim`).
+    claim_id : str
+        The claim this budget is bound to ("" for the ledger's).
 
     Examples
     --------
@@ -394,7 +490,23 @@ def budget_named(name, seed=None):
 # --------------------------------------------------------------------------- evidence
 @dataclass(frozen=True)
 class Evidence:
-    """The outcome of one kind of evidence for one claim."""
+    """The outcome of one kind of evidence for one claim.
+
+    Attributes
+    ----------
+    kind : {"symbolic", "numeric", "monte_carlo"}
+        The kind of evidence.
+    status : {"pass", "fail", "n/a"}
+        Its outcome.
+    checks : tuple of Check
+        The obligations discharged.
+    figures : tuple of Figure
+        Data for the report's figures.
+    seconds : float
+        The time it took.
+    error : str or None
+        The error the evidence function raised, if any.
+    """
 
     kind: str
     status: str
@@ -489,6 +601,8 @@ class Claim:
         Paper and section.
     symbolic, numeric, monte_carlo : callable(Budget) -> iterable of Check/Figure, optional
         The evidence functions.
+    tags : tuple of str
+        Free labels (a model's name, ``"gaussian-process"``) for selecting claims.
     """
 
     id: str
@@ -536,12 +650,28 @@ class Claim:
 
 @dataclass(frozen=True)
 class ClaimResult:
-    """A claim with the outcome of each kind of evidence."""
+    """A claim with the outcome of each kind of evidence.
+
+    Attributes
+    ----------
+    claim : Claim
+        The claim.
+    evidence : dict
+        Kind -> :class:`Evidence`, for every kind (``n/a`` where the claim has none).
+    status : {"verified", "failed"}
+        Verified when every kind of evidence it has passes.
+    seconds : float
+        The time it took.
+    """
 
     claim: Claim
     evidence: dict
     status: str
     seconds: float
+
+    def __repr__(self):
+        kinds = ", ".join(f"{KIND_TITLES[k]} {self.evidence[k].status}" for k in KINDS)
+        return f"<ClaimResult {self.claim.id}: {self.status} ({kinds}; {self.seconds:.1f} s)>"
 
     @property
     def verified(self):
@@ -561,11 +691,39 @@ class ClaimResult:
 
 @dataclass(frozen=True)
 class LedgerRun:
-    """The outcome of verifying a list of claims under one budget."""
+    """The outcome of verifying a list of claims under one budget.
+
+    Attributes
+    ----------
+    results : tuple of ClaimResult
+        One per claim, in ledger order.
+    budget : Budget
+        The budget the claims ran under.
+    seconds : float
+        The time it took.
+    """
 
     results: tuple
     budget: Budget
     seconds: float
+
+    def _table(self):
+        s = self.summary()
+        title = (f"LedgerRun: {s['verified']} of {s['claims']} claims verified ({s['budget']} budget, "
+                 f"seed {s['seed']}, {s['seconds']:.1f} s)")
+        header = ["claim", *(KIND_TITLES[k] for k in KINDS), "status"]
+        rows = [[r.claim.id, *(r.evidence[k].status for k in KINDS), r.status] for r in self.results]
+        return header, rows, title
+
+    def __repr__(self):
+        from theory.display import text_table
+
+        return text_table(*self._table())
+
+    def _repr_html_(self):
+        from theory.display import html_table
+
+        return html_table(*self._table())
 
     @property
     def verified(self):
@@ -593,6 +751,13 @@ class Registry:
 
     Every registered claim must have a statement, a LaTeX form, a source and at
     least ``min_kinds`` kinds of evidence (two by default).
+
+    Parameters
+    ----------
+    claims : iterable of Claim
+        Registered in order.
+    min_kinds : int
+        The kinds of evidence a registered claim needs at least.
 
     Examples
     --------
@@ -661,8 +826,20 @@ class Registry:
 def verify(claims, budget=QUICK, progress=None, starting=None):
     """Verify ``claims`` (a Registry or a list of Claim) under ``budget``.
 
-    ``starting``, when given, is called with each claim before it runs, and
-    ``progress`` with each finished :class:`ClaimResult`.
+    Parameters
+    ----------
+    claims : Registry or sequence of Claim
+        The claims, run in order.
+    budget : Budget
+        The Monte Carlo budget and master seed.
+    progress : callable, optional
+        Called with each finished :class:`ClaimResult`.
+    starting : callable, optional
+        Called with each claim before it runs.
+
+    Returns
+    -------
+    LedgerRun
 
     Examples
     --------
@@ -671,6 +848,10 @@ def verify(claims, budget=QUICK, progress=None, starting=None):
     >>> run = verify([c])
     >>> run.verified, run.summary()["verified"]
     (True, 1)
+    >>> run
+    LedgerRun: 1 of 1 claims verified (quick budget, seed 20241029, ... s)
+    claim       symbolic  numeric  Monte Carlo  status
+    one-is-one  pass      pass     n/a          verified
     """
     start = time.perf_counter()
     results = []

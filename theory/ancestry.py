@@ -200,6 +200,18 @@ def occupancy_step(law, boxes):
 def ancestor_laws(start, boxes):
     """Float64 laws of the number of distinct ancestors after each step (see :func:`ancestor_laws_exact`).
 
+    Parameters
+    ----------
+    start : int
+        The points traced back.
+    boxes : sequence of int
+        The number of possible parents at each step.
+
+    Returns
+    -------
+    list of AncestorLaw
+        The law after each step (``mean`` and the probabilities).
+
     Examples
     --------
     >>> [round(law.mean, 6) for law in ancestor_laws(2, [2, 2])]
@@ -224,6 +236,17 @@ def ball_steps(start, boxes):
 
 def mean_field_step(a, boxes):
     """E(distinct boxes hit by a balls) = b (1 - (1 - 1/b)^a), for real a (the mean-field map).
+
+    Parameters
+    ----------
+    a : float
+        The number of balls (ancestors), real.
+    boxes : int
+        The number of boxes b (possible parents).
+
+    Returns
+    -------
+    float
 
     Examples
     --------

@@ -63,10 +63,38 @@ LEDGER = Registry(builtin_claims())
 
 
 def register(claim, replace=False):
-    """Add ``claim`` to :data:`LEDGER` (the registry ``pi2over6 verify`` runs); returns the claim."""
+    """Add ``claim`` to :data:`LEDGER` (the registry ``pi2over6 verify`` runs).
+
+    Parameters
+    ----------
+    claim : Claim
+        A claim with at least two kinds of evidence.
+    replace : bool
+        Replace a registered claim of the same id (an error otherwise).
+
+    Returns
+    -------
+    Claim
+    """
     return LEDGER.register(claim, replace=replace)
 
 
 def verify_ledger(budget=QUICK, only=None, progress=None, registry=None):
-    """Verify the ledger (or the claims ``only`` names) under ``budget``; returns a LedgerRun."""
+    """Verify the ledger (or the claims ``only`` names) under ``budget``.
+
+    Parameters
+    ----------
+    budget : Budget
+        :data:`~proofs_check.claims.QUICK` (default) or :data:`~proofs_check.claims.FULL`.
+    only : sequence of str, optional
+        Claim ids to run (all when None).
+    progress : callable, optional
+        Called with each finished :class:`~proofs_check.claims.ClaimResult`.
+    registry : Registry, optional
+        Claims to run instead of :data:`LEDGER`.
+
+    Returns
+    -------
+    LedgerRun
+    """
     return _verify((registry or LEDGER).select(only), budget, progress=progress)

@@ -219,6 +219,16 @@ class CategoricalModel(SymbolicModel):
 def categorical_truth(params):
     """The truth set by validated parameters (cached).
 
+    Parameters
+    ----------
+    params : dict
+        The categorical model's validated parameters (``truth``, ``K``, ``beta``).
+
+    Returns
+    -------
+    CategoricalTruth
+        The probabilities as floats (``p``), exactly where K allows, and ``sum_p2``.
+
     Examples
     --------
     >>> t = categorical_truth({"truth": "uniform", "K": 4, "beta": 1.5})
