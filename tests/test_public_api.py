@@ -39,3 +39,25 @@ def test_notebooks_import_only_from_the_package_tops(notebook):
         if isinstance(node, ast.Import):
             deep = [a.name for a in node.names if a.name.split(".")[0] in PACKAGES and "." in a.name]
             assert not deep, f"{notebook.name}:{node.lineno}: import {deep}"
+
+
+def test_results_print_as_tables_in_a_terminal_and_in_a_notebook():
+    from numerics import SimulationConfig, limit_estimate, simulate, simulate_gp
+    from theory import predict
+
+    result = simulate(SimulationConfig("gaussian", {}, "augment", 10, 12, 250), seed=1, progress=False)
+    text = repr(result)
+    lines = text.splitlines()
+    assert lines[0].startswith("SimulationResult: gaussian (estimator=mle, mu=0.0, sigma=1.0) under augment, n = 10")
+    for name in result.metrics:
+        assert name in lines[1]
+    # 12 generations: the first five, an ellipsis, the last three
+    assert [line.split()[0] for line in lines[3:]] == ["1", "2", "3", "4", "5", "…", "10", "11", "12"]
+    gp = simulate_gp("discard", 500, seed=1, G=3)
+    assert repr(gp).splitlines()[0].startswith("GPResult: mle estimator, 500 replicates, 3 generations")
+    estimate = limit_estimate("augment", 20)
+    assert repr(estimate).startswith("Estimate(1.6449340668482264365 (bound")
+    assert estimate._repr_latex_().startswith("$1.6449340668482264365 \\pm ")
+    prediction = predict("gaussian", {}, "augment", 10, generations=3)
+    for shown in (result, gp, prediction):
+        assert shown._repr_html_().startswith("<table><caption>")

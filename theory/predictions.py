@@ -90,6 +90,15 @@ class Prediction:
         True iff every non-None value is exact at this n (finite-sample).
     notes : dict
         Metric name -> ``"exact: ..."``, ``"asymptotic: ..."`` or ``"none: ..."``, the source.
+
+    Examples
+    --------
+    >>> predict("poisson", {}, "augment", 10, generations=2)
+    Prediction: every value exact at this n (sources in .notes)
+    generation  risk   absorbed  failed
+                exact  none      exact
+    1           0.1    n/a       0
+    2           0.125  n/a       0
     """
 
     metrics: dict
