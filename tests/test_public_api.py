@@ -2,6 +2,9 @@
 
 import ast
 import importlib
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,16 @@ def test_every_exported_name_resolves_and_is_listed(package):
     for name in module.__all__:
         assert getattr(module, name) is not None
     assert set(module.__all__) <= set(dir(module))
+
+
+def test_a_public_name_that_is_also_a_submodule_stays_the_public_name():
+    # theory.closed_form is a function and a module; whichever is imported first, the package keeps the function
+    code = ("import theory.closed_form\nfrom theory import closed_form\nimport theory\n"
+            "assert callable(closed_form) and theory.closed_form is closed_form\n"
+            "from theory.closed_form import ClosedForm\nassert isinstance(closed_form('augment'), ClosedForm)")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
 
 
 def test_an_unknown_name_is_an_attribute_error():

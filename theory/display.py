@@ -106,21 +106,7 @@ def text_table(header, rows, title=None):
 
 
 def html_table(header, rows, title=None):
-    """The same table as HTML (cells escaped), with ``title`` as its caption.
-
-    Parameters
-    ----------
-    header : list of str
-        Column titles.
-    rows : list of lists
-        Cells.
-    title : str, optional
-        The caption.
-
-    Returns
-    -------
-    str
-    """
+    """The table of :func:`text_table` (same arguments) as HTML, cells escaped, ``title`` its caption."""
     def cells(row, tag):
         return "".join(f"<{tag}>{html.escape(str(c))}</{tag}>" for c in row)
 

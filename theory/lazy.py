@@ -31,8 +31,24 @@ from __future__ import annotations
 
 import importlib
 import sys
+import types
 
 __all__ = ["lazy_attributes"]
+
+
+class _PublicNameFirst(types.ModuleType):
+    """A package one of whose public names is also a submodule's (``theory.closed_form``).
+
+    Importing a submodule sets the package attribute of its name to the module; for
+    such a name the public attribute (the function ``closed_form``) is kept instead,
+    as an eager ``from .closed_form import closed_form`` in the package would keep it.
+    """
+
+    def __setattr__(self, name, value):
+        if (isinstance(value, types.ModuleType) and name in self.__dict__.get("_submodule_names", ())
+                and value.__name__ == f"{self.__name__}.{name}"):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
 
 
 def lazy_attributes(package, table):
@@ -71,4 +87,8 @@ def lazy_attributes(package, table):
     def __dir__():
         return sorted(set(vars(sys.modules[package])) | set(table))
 
+    clashes = {name for name, module in table.items() if module == name}
+    if clashes:
+        sys.modules[package]._submodule_names = frozenset(clashes)
+        sys.modules[package].__class__ = _PublicNameFirst
     return __getattr__, __dir__
