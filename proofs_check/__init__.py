@@ -26,8 +26,8 @@ from theory.lazy import lazy_attributes
 
 _PUBLIC = {
     # writing a claim
-    "Claim": "claims", "Source": "claims", "check": "claims", "close": "claims", "at_most": "claims",
-    "agrees": "claims", "Check": "claims", "Figure": "claims", "Budget": "claims", "QUICK": "claims",
+    "Claim": "claims", "Source": "claims", "check": "checks", "close": "checks", "at_most": "checks",
+    "agrees": "checks", "Check": "checks", "Figure": "claims", "Budget": "claims", "QUICK": "claims",
     "FULL": "claims",
     # the ledger
     "LEDGER": "ledger", "register": "ledger", "verify_ledger": "ledger", "verify": "claims", "Registry": "claims",
