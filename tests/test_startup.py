@@ -95,11 +95,28 @@ def test_simulate_of_a_numeric_model_imports_neither_sympy_nor_scipy():
     assert not loaded & HEAVY, sorted(loaded & HEAVY)
 
 
-def test_risk_imports_neither_scipy_nor_matplotlib():
-    loaded, out = run_command(EXAMPLES["risk"])
+def test_risk_imports_neither_scipy_nor_matplotlib_and_again_not_even_sympy(tmp_path):
+    env = {"PI2OVER6_CACHE_DIR": str(tmp_path)}
+    loaded, out = run_command(EXAMPLES["risk"], env)
     assert "pi**2/6" in out
     assert "sympy" in loaded   # it derives the closed form
     assert not loaded & (HEAVY - {"sympy"}), sorted(loaded & (HEAVY - {"sympy"}))
+    again_loaded, again = run_command(EXAMPLES["risk"], env)
+    assert again.splitlines()[:-1] == out.splitlines()[:-1]    # the last line lists the modules
+    assert not again_loaded & HEAVY, sorted(again_loaded & HEAVY)
+
+
+def test_risk_of_a_workflow_file_is_derived_again_when_the_file_changes(tmp_path):
+    env = {"PI2OVER6_CACHE_DIR": str(tmp_path / "cache")}
+    path = tmp_path / "w.toml"
+    argv = ["risk", str(path), "--generations", "3", "--json"]
+    rule = '[[generations]]\nfit = [{batch = "R0"}]\nemit = 1\n[then]\nfit = [{batch = "S[-1]"}]\nemit = 1\n'
+    path.write_text(rule)
+    _, discard = run_command(argv, env)
+    path.write_text(rule.replace('"S[-1]"', '"R[:]", weight = "1/2"}, {batch = "S[-1]", weight = "1/2"'))
+    _, mixed = run_command(argv, env)
+    assert json.loads(discard.splitlines()[0])["ratio"] == ["1", "2", "3"]
+    assert json.loads(mixed.splitlines()[0])["ratio"] != ["1", "2", "3"]
 
 
 def test_a_derived_prediction_is_cached_so_the_next_run_needs_no_sympy(tmp_path):

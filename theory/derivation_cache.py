@@ -8,10 +8,11 @@ keeps its value (numbers, exact fractions, lists and dicts of them) in a small
 JSON file of its own, written atomically; every later call, in this or any other
 process, reads it back.
 
-The files belong to one version of the derivations: their folder's name carries a
-SHA-256 of the source of the :mod:`theory` package and of the installed SymPy and
-mpmath versions, so editing a derivation or upgrading SymPy starts a new folder
-(the oldest beyond :data:`KEEP` are removed). Values are data, read back with
+The files belong to one version of the code: their folder's name carries a SHA-256
+of the sources of the toolkit's packages (:mod:`theory`, and :mod:`numerics` and
+:mod:`proofs_check` beside it, whose commands cache what they print) and of the
+installed SymPy and mpmath versions, so editing the code or upgrading SymPy starts a
+new folder (the oldest beyond :data:`KEEP` are removed). Values are data, read back with
 :mod:`json` and :class:`fractions.Fraction`: nothing from a file is evaluated.
 
 The folder is ``$PI2OVER6_CACHE_DIR`` if set (an empty value turns the disk
@@ -46,6 +47,8 @@ from pathlib import Path
 __all__ = ["cached_derivation", "cache_folder", "KEEP"]
 
 _PREFIX = "derived-"
+PACKAGES = ("theory", "numerics", "proofs_check")
+"""The packages whose sources make the version of the cached values (those present are read)."""
 
 KEEP = 8
 """How many versions' folders the cache keeps (the most recently created)."""
@@ -69,13 +72,14 @@ def cache_folder():
 
 
 def _fingerprint():
-    """SHA-256 of the theory package's sources and of SymPy's and mpmath's versions."""
+    """SHA-256 of the toolkit's sources and of SymPy's and mpmath's versions."""
     if "fingerprint" not in _state:
         digest = hashlib.sha256()
-        package = Path(__file__).resolve().parent
-        for path in sorted(package.rglob("*.py")):
-            digest.update(str(path.relative_to(package)).encode())
-            digest.update(path.read_bytes())
+        root = Path(__file__).resolve().parents[1]
+        for package in PACKAGES:
+            for path in sorted((root / package).rglob("*.py")):
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
         for name, version_file in (("sympy", "release.py"), ("mpmath", "__init__.py")):
             spec = find_spec(name)   # locates the package without importing it
             if spec is not None and spec.origin:

@@ -108,19 +108,35 @@ def _table(report):
                      for row in rows)
 
 
+def _cached(kind, args, derive):
+    """What ``derive`` returns, kept on disk by :func:`theory.derivation_cache.cached_derivation`.
+
+    The key is the workflow (a preset's spelling, a file's content), G and D: running the
+    same command again prints the same text without importing SymPy.
+    """
+    from theory.derivation_cache import cached_derivation
+    from theory.presets import is_preset_spec, load_workflow
+
+    content = None if is_preset_spec(args.workflow) else load_workflow(args.workflow).to_data()
+    return cached_derivation(kind, [args.workflow, content, args.generations, args.dps], derive)
+
+
 def run(args):
     """Run ``risk``; return the exit status."""
     if args.latex:
-        from theory.latex import latex_pieces
+        def derive():
+            from theory.latex import latex_pieces
 
-        workflow, family = _resolve(args.workflow, args.generations)
-        pieces = latex_pieces(family if family is not None else workflow, workflow.G)
+            workflow, family = _resolve(args.workflow, args.generations)
+            return latex_pieces(family if family is not None else workflow, workflow.G)
+
+        pieces = _cached("risk-latex", args, derive)
         for key in ("recurrence", "closed_form", "limit", "bound", "table"):
             if pieces[key] is not None:
                 print(f"% {key.replace('_', ' ')}")
                 print(pieces[key])
         return 0
-    report = risk_report(args.workflow, args.generations, args.dps)
+    report = _cached("risk-report", args, lambda: risk_report(args.workflow, args.generations, args.dps))
     if args.json:
         print(json.dumps(report))
         return 0
