@@ -32,11 +32,16 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from numerics.montecarlo import SimulationConfig, simulate
-from numerics.plots import new_figure, publication_style
-from theory import preset, risk_ratios
-from theory.highdim import feedback_polynomials, fresh_augment_terms, linreg_risk, ratio_limit_fresh_augment
-from theory.models import get_model
+from numerics import SimulationConfig, new_figure, publication_style, simulate
+from theory import (
+    feedback_polynomials,
+    fresh_augment_terms,
+    get_model,
+    linreg_risk,
+    preset,
+    ratio_limit_fresh_augment,
+    risk_ratios,
+)
 
 PI2_6 = math.pi**2 / 6
 validate = get_model("linreg").validate_params

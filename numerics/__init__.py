@@ -27,6 +27,8 @@ real data                       :data:`DATASETS`, :func:`load_dataset`,
 heavy tails and curation        :func:`memorizer_constant`, :func:`tail_cut_error`,
                                 :func:`tail_floor`, :func:`clean_error`,
                                 :func:`fixed_point`, :class:`FixedPoint`, :func:`curated_path`
+linear models in high dimension :func:`ridge_fit`, :class:`DesignRidge`, :func:`mp_integral`,
+                                :func:`resolvent_moment`
 ==============================  ===========================================================
 
 The engine underneath (random-number blocks, block sums, the cell loop of a sweep,
@@ -66,6 +68,9 @@ _PUBLIC = {
     # heavy tails and curation at high precision
     "memorizer_constant": "tails", "tail_cut_error": "tails", "tail_floor": "tails", "clean_error": "tails",
     "fixed_point": "curation", "FixedPoint": "curation", "curated_path": "curation",
+    # linear models in high dimension
+    "ridge_fit": "models.ridge", "DesignRidge": "models.ridge", "mp_integral": "marchenko_pastur",
+    "resolvent_moment": "marchenko_pastur",
 }
 
 __all__ = list(_PUBLIC)

@@ -102,6 +102,24 @@ def _check_route(route):
 def resolvent_moment(gamma, lam, j, dps=50, route="closed-form") -> Estimate:
     """int (x + lam)^-j dMP_gamma, j >= 1, by the closed form or by quadrature.
 
+    Parameters
+    ----------
+    gamma : Fraction
+        The aspect ratio d/n of the Marchenko-Pastur law.
+    lam : Fraction
+        The ridge penalty, positive.
+    j : int
+        The power of the resolvent, at least 1.
+    dps : int
+        Decimal digits of the value.
+    route : {"closed-form", "quadrature"}
+        The closed form from the Stieltjes transform (rigorous bound) or mpmath quadrature.
+
+    Returns
+    -------
+    Estimate
+        The value with its error bound and whether the bound is rigorous.
+
     Examples
     --------
     >>> a = resolvent_moment(Fraction(1, 2), Fraction(1, 3), 2, 50)

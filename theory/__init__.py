@@ -28,6 +28,9 @@ LaTeX                           :func:`latex_snippet`, :func:`latex_pieces`,
 heavy tails and genealogy       :func:`categorical_truth`, :func:`derive_memorizer_constant`,
                                 :func:`derive_tail_floor`, :func:`derive_generations_law`,
                                 :func:`ancestor_laws`, :func:`mean_field_step`
+linear models in high dimension :func:`linreg_risk`, :class:`LinregRisk`,
+                                :func:`feedback_polynomials`, :func:`fresh_augment_terms`,
+                                :func:`ratio_limit_fresh_augment`, :func:`mp_resolvent_moments`
 ==============================  ===========================================================
 
 Examples
@@ -63,6 +66,10 @@ _PUBLIC = {
     # heavy tails and genealogy
     "categorical_truth": "models.categorical", "derive_memorizer_constant": "tails", "derive_tail_floor": "tails",
     "derive_generations_law": "tails", "ancestor_laws": "ancestry", "mean_field_step": "ancestry",
+    # linear models in high dimension
+    "linreg_risk": "highdim", "LinregRisk": "highdim", "feedback_polynomials": "highdim",
+    "fresh_augment_terms": "highdim", "ratio_limit_fresh_augment": "highdim",
+    "mp_resolvent_moments": "random_matrix",
 }
 
 __all__ = list(_PUBLIC)

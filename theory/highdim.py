@@ -103,6 +103,16 @@ def feedback_polynomials(workflow: Workflow):
     H = rho Omega H + E z, solved by forward substitution over polynomials; at rho = 1
     Q_k is the process variance of :func:`theory.process.variances`.
 
+    Parameters
+    ----------
+    workflow : Workflow
+        The workflow (at any sample size: the polynomials are in units of V/n).
+
+    Returns
+    -------
+    FeedbackPolynomials
+        The variance, truth and shift polynomials in x = rho, one per generation.
+
     Examples
     --------
     >>> from theory.presets import preset
@@ -388,6 +398,20 @@ def fresh_augment_terms(d, pooled, added):
     synthetic batch it adds. risk_1 = (1 - r_1/d) + sigma^2 E tr (X_1^T X_1)^+ and each
     later fit adds sigma^2 (added/pooled) E tr (X_k^T X_k)^+ (None once one is infinite).
 
+    Parameters
+    ----------
+    d : int
+        The dimension.
+    pooled : list of int
+        The rows of each fit.
+    added : list of int or None
+        The synthetic rows each fit adds (None for the first).
+
+    Returns
+    -------
+    list of RiskTerms
+        Signal and noise terms of each generation's risk, exact Fractions.
+
     Examples
     --------
     >>> t = fresh_augment_terms(2, [10, 20, 30], [None, 10, 10])
@@ -416,19 +440,19 @@ def _live(entries):
 def _nested(live):
     """(pooled rows per fit, size of the batch each adds) if every fit adds S_{k-1} to the previous, pooled."""
     first = live[0]
-    if len(first) != 1 or first[0].batch != "R0" or first[0].count != first[0].points:
+    if len(first) != 1 or first[0].batch != "R0" or first[0].count != first[0].size:
         return None
-    pooled, added = [first[0].points], [None]
+    pooled, added = [first[0].size], [None]
     for k in range(1, len(live)):
         previous, row = {e.batch for e in live[k - 1]}, live[k]
         names = {e.batch for e in row}
-        if names != previous | {f"S{k}"} or any(e.count != e.points for e in row):
+        if names != previous | {f"S{k}"} or any(e.count != e.size for e in row):
             return None
         total = sum(e.count for e in row)
         if any(e.share != Fraction(e.count, total) for e in row):
             return None
         pooled.append(total)
-        added.append(next(e.points for e in row if e.batch == f"S{k}"))
+        added.append(next(e.size for e in row if e.batch == f"S{k}"))
     return pooled, added
 
 
@@ -450,6 +474,20 @@ def linreg_risk(params, workflow: Workflow, n) -> LinregRisk:
       no shift: exact;
     - otherwise, when every fit has at least d + 2 points: the fixed-d limit (S -> I).
 
+    Parameters
+    ----------
+    params : dict
+        Validated linreg parameters (``d``, ``sigma``, ``design``, ``lam``, ``shift``).
+    workflow : Workflow
+        The workflow at sample size ``n`` (``workflow.at_sample_size(n)``).
+    n : int
+        The base sample size.
+
+    Returns
+    -------
+    LinregRisk
+        The risk per generation, its kind (exact or asymptotic) and a note naming the route.
+
     Examples
     --------
     >>> from theory.presets import preset
@@ -464,7 +502,7 @@ def linreg_risk(params, workflow: Workflow, n) -> LinregRisk:
     G = len(live)
     if design == "fixed":
         N = int(workflow.real * n)
-        whole = all(e.count == e.points and e.points % N == 0 for row in live for e in row)
+        whole = all(e.count == e.size and e.size % N == 0 for row in live for e in row)
         if whole:
             if lam:
                 spectrum = MarchenkoPastur(Fraction(d, N), lam)
@@ -525,6 +563,16 @@ def ratio_limit_fresh_augment(phi):
     and sum_j phi/(j (j - phi)) = -EulerGamma - digamma(1 - phi) (the series of digamma,
     DLMF 5.7.6), so the limit is (1 - phi)(-EulerGamma - digamma(1 - phi))/phi: pi^2/6 at
     phi -> 0, and smaller for 0 < phi < 1 (each term (1 - phi)/(j (j - phi)) <= 1/j^2).
+
+    Parameters
+    ----------
+    phi : Rational or int
+        The aspect ratio d/n, in [0, 1).
+
+    Returns
+    -------
+    sympy.Expr
+        The limit of R_k in closed form.
 
     Examples
     --------

@@ -226,18 +226,21 @@ class _Context:
         """The symbolic face, loaded (with SymPy) by the first prediction that needs it."""
         return get_model(self.face)
 
-    def derived(self, kind, compute):
+    def derived(self, kind, compute, depends_on=()):
         """``compute(symbolic face)`` at these parameters, kept on disk for a model of the package.
 
-        A face passed in by the caller, or attached from outside ``theory.models``, is
-        not the code the cache's version stands for: its values are computed every time.
+        ``depends_on`` names what else the value depends on (the fit entries, for a value
+        that follows the workflow). A face passed in by the caller, or attached from
+        outside ``theory.models``, is not the code the cache's version stands for: its
+        values are computed every time.
         """
         home = f"theory.models.{self.spec.module}"
         builtin = isinstance(self.face, str) and (
             self.spec.name not in MODELS.loaded("symbolic") or type(self.model).__module__ == home)
         if not builtin:
             return compute(self.model)
-        return cached_derivation(kind, [self.spec.name, home, self.params], lambda: compute(self.model))
+        return cached_derivation(kind, [self.spec.name, home, self.params, *depends_on],
+                                 lambda: compute(self.model))
 
 
 def _asymptotic_risk(ctx, trace=None, what="risk"):
@@ -348,13 +351,16 @@ def _predict_mvn(ctx):
 
 @_predicts("linreg")
 def _predict_linreg(ctx):
-    from .highdim import linreg_risk
+    def derive(_face):   # theory.highdim derives with SymPy and mpmath: kept on disk per workflow
+        from .highdim import linreg_risk
 
-    found = linreg_risk(ctx.params, ctx.workflow, ctx.n)
-    values = found.floats(ctx.params)
+        found = linreg_risk(ctx.params, ctx.workflow, ctx.n)
+        return [found.floats(ctx.params), found.note]
+
+    values, note = ctx.derived("linreg-risk", derive, depends_on=[ctx.n, ctx.entries])
     lam = to_rational(ctx.params["lam"])
     estimator = "ridge" if lam else "least squares (minimum norm where it is not unique)"
-    return {"risk": (values, found.note),
+    return {"risk": (values, note),
             "failed": ([0.0] * ctx.G, f"exact: the {estimator} fit is defined on every sample")}
 
 
