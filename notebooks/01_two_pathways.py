@@ -44,7 +44,7 @@ from theory import closed_form, k, linear_form, pooled_fit_identity, preset, ris
 # Under augment, generation $k$'s fit is the pooled mean of $k$ equal batches: $R_0$ has scaled mean
 # $\varepsilon_0$, and $S_j$ has scaled mean $H_j + \varepsilon_j$ (it was drawn around $\hat\mu_j$). So
 # $k H_k = \varepsilon_0 + \sum_{j<k} (H_j + \varepsilon_j)$. Subtracting the same definition at $k-1$ and
-# letting SymPy merge the sums gives a one-step recursion (`theory.closed_form.pooled_fit_identity`):
+# letting SymPy merge the sums gives a one-step recursion (`theory.pooled_fit_identity`):
 
 # %%
 identity = pooled_fit_identity()

@@ -5,10 +5,11 @@
 routes, and says how far the value can be from the limit:
 
 ``"symbolic"``
-    the limit of the proved closed form (:func:`theory.closed_form.closed_form`),
-    evaluated by SymPy at extra precision; the bound covers the rounding.
+    the limit that :func:`theory.proofs.prove` derives (from the closed form, or
+    from the characteristic roots of the recurrence), evaluated by SymPy at extra
+    precision; the bound covers the rounding.
 ``"tail"``
-    from the sequence itself, independently of the closed form's solution. When
+    from the proved recurrence itself, independently of the closed form. When
     the increments R_{k+1} - R_k = r(k) are a rational function whose partial
     fractions c (k + b)^-p all have p >= 2 and one sign (so every derivative of r
     keeps its sign), the tail sum from K on is the Euler-Maclaurin expansion, all of
@@ -21,7 +22,10 @@ routes, and says how far the value can be from the limit:
     Levin's u-transform (mpmath) of the exact terms; its error is an estimate,
     not a bound (``rigorous=False``).
 
-``"auto"`` takes the first route that applies, in that order. mpmath's working
+``"auto"`` takes the first route that applies, in that order. A value is
+``rigorous`` only when the limit or recurrence it rests on is *proved* for every k
+(THEORY.md §7): the limit of a conjectured closed form is reported with
+``rigorous=False``, and the tail route needs a proved recurrence. mpmath's working
 precision is changed only inside ``mp.workdps``.
 """
 
@@ -35,9 +39,11 @@ import mpmath
 import sympy as sp
 from mpmath import mp
 
-from theory.closed_form import closed_form, family_terms, inside_unit_disk, partial_fractions
+from theory.limits import inside_unit_disk
 from theory.process import risk_ratios
+from theory.proofs import prove
 from theory.rationals import as_fraction
+from theory.solve import partial_fractions
 
 __all__ = ["Estimate", "ratios_mp", "limit_estimate", "ROUTES", "MAX_DPS"]
 
@@ -146,12 +152,12 @@ def _estimate(value, bound, rigorous, method, dps):
         return Estimate(value, text, mpmath.mpf(bound), rigorous, method, dps)
 
 
-def _from_rational(q, dps, method):
+def _from_rational(q, dps, method, rigorous=True):
     """An exact rational as an Estimate: the only error is the conversion."""
     with mp.workdps(dps + GUARD):
         value = _mpf(q)
         bound = abs(value) * mpmath.mpf(10) ** (-(dps + GUARD - 2)) if q else mpmath.mpf(0)
-        return _estimate(value, bound, True, method, dps)
+        return _estimate(value, bound, rigorous, method, dps)
 
 
 def limit_estimate(family, dps=30, route="auto"):
@@ -159,8 +165,8 @@ def limit_estimate(family, dps=30, route="auto"):
 
     Parameters
     ----------
-    family : str, path or Workflow
-        As for :func:`theory.closed_form.closed_form`.
+    family : WorkflowLike
+        A family, as for :func:`theory.proofs.prove`.
     dps : int
         Significant decimal digits wanted.
     route : {"auto", "symbolic", "tail", "extrapolation"}
@@ -188,48 +194,49 @@ def limit_estimate(family, dps=30, route="auto"):
     _check_dps(dps)
     if route not in ROUTES:
         raise ValueError(f"route must be one of {', '.join(ROUTES)}, got {route!r}")
-    cf = closed_form(family)
+    proof = prove(family)
     order = ("symbolic", "tail", "extrapolation") if route == "auto" else (route,)
     reasons = []
     for name in order:
-        result, why = {"symbolic": _symbolic, "tail": _tail, "extrapolation": _extrapolation}[name](
-            family, cf, dps)
+        result, why = {"symbolic": _symbolic, "tail": _tail, "extrapolation": _extrapolation}[name](proof, dps)
         if result is not None:
             return result
         reasons.append(f"{name}: {why}")
     raise ValueError(f"no limit of R_k for {family!r} by route {route!r} ({'; '.join(reasons)})")
 
 
-# ---------------------------------------------------------------------- route (a): the closed form's limit
-def _symbolic(family, cf, dps):
-    if cf is None or cf.limit is None:
-        return None, "no proved closed form with a known limit"
-    limit = cf.limit
-    method = f"symbolic limit {limit} of the proved closed form, evaluated by SymPy"
+# ---------------------------------------------------------------------- route (a): the derived limit
+def _symbolic(proof, dps):
+    limit = proof.limit
+    if limit is None:
+        return None, "no limit derived"
+    rigorous = proof.proved
+    source = "proved" if rigorous else "conjectured (not proved)"
+    method = f"symbolic limit {limit} ({source}), evaluated by SymPy"
     if limit in (sp.oo, -sp.oo):
-        return _estimate(mpmath.inf if limit == sp.oo else -mpmath.inf, 0, True, method, dps), None
+        return _estimate(mpmath.inf if limit == sp.oo else -mpmath.inf, 0, rigorous, method, dps), None
     if limit.is_Rational:
-        return _from_rational(as_fraction(limit), dps, method), None
+        return _from_rational(as_fraction(limit), dps, method, rigorous), None
     digits = dps + GUARD
     text = str(sp.N(limit, digits + 5))
     with mp.workdps(digits):
         value = mpmath.mpf(text)
         # SymPy's evalf tracks its own error to the digits asked (digits + 5): 10^-(digits) is generous.
         bound = abs(value) * mpmath.mpf(10) ** (-(digits - 1))
-        return _estimate(value, bound, True, method, dps), None
+        return _estimate(value, bound, rigorous, method, dps), None
 
 
 # ---------------------------------------------------------------------- route (b): the sequence's tail
-def _tail(family, cf, dps):
-    if cf is None or cf.found is None:
-        return None, "no recurrence found in the exact terms"
-    rec = cf.found
+def _tail(proof, dps):
+    if not proof.proved:
+        return None, "no recurrence proved for every k"
+    rec = proof.recurrence
     if rec.constant_coefficients:
         return _fixed_point(rec, dps)
     normal = rec.normal_form()
     if normal is None or normal[0] != 1:
         return None, "the recurrence is neither R(k+1) = R(k) + r(k) nor constant-coefficient"
-    return _euler_maclaurin(cf, normal[1], dps)
+    return _euler_maclaurin(proof, normal[1], dps)
 
 
 def _fixed_point(rec, dps):
@@ -244,7 +251,7 @@ def _fixed_point(rec, dps):
     return _from_rational(limit, dps, method), None
 
 
-def _euler_maclaurin(cf, r, dps):
+def _euler_maclaurin(proof, r, dps):
     split = partial_fractions(r)
     if split is None:
         return None, "the increment has an irrational pole"
@@ -264,7 +271,7 @@ def _euler_maclaurin(cf, r, dps):
         return None, "the increment is 0"
     if len({c > 0 for c, _, _ in parts}) > 1:
         return None, "the increment's partial fractions change sign: the remainder bound does not apply"
-    k0 = cf.recurrence_start
+    k0 = proof.recurrence.start
     target = Fraction(1, 10 ** (dps + GUARD))
     lowest = min(b for _, b, _ in parts + [(c, b, 1) for c, b in simple])
     K = max(k0, 2 - math.floor(lowest), math.ceil(0.4 * (dps + GUARD)) + 8)
@@ -275,13 +282,8 @@ def _euler_maclaurin(cf, r, dps):
         K *= 2
     tail, remainder, terms_used = result
     tail += _telescoped(classes, K)
-    # R_K exactly: the computed terms where they reach, the increments beyond.
-    terms = cf.terms
-    if K <= len(terms):
-        head = terms[K - 1]
-    else:
-        everything = parts + [(c, b, 1) for c, b in simple]
-        head = terms[-1] + sum(_rf(everything, j) for j in range(len(terms), K))
+    # R_K exactly, from the proved recurrence.
+    head = proof.ratios(K)[-1]
     value = head + tail
     with mp.workdps(dps + GUARD):
         mp_value = _mpf(value)
@@ -333,10 +335,8 @@ def _rising(p, n):
 
 
 # ---------------------------------------------------------------------- route (c): extrapolation
-def _extrapolation(family, cf, dps):
-    terms = list(cf.terms) if cf is not None else family_terms(family, 60)
-    if len(terms) < 60:
-        terms = family_terms(family, 60)
+def _extrapolation(proof, dps):
+    terms = proof.ratios(60)
     with mp.workdps(2 * dps + 2 * GUARD):
         partial = [_mpf(t) for t in terms]
         try:

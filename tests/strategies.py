@@ -10,14 +10,14 @@ SIZES = st.sampled_from([Fraction(1), Fraction(1, 2), Fraction(2), Fraction(3, 2
 
 
 @st.composite
-def workflow_data(draw, max_generations=6, subsample=True, weights=True):
+def workflow_data(draw, max_generations=6, subsample=True, weights=True, min_generations=1):
     """A random valid workflow in the THEORY.md §2 data format.
 
     Every generation may collect fresh real data and emits with high probability;
     fits choose a non-empty subset of the batches that exist, whole or subsampled,
-    pooled or weighted.
+    pooled or weighted. ``min_generations`` may be 0 (an empty list, for a prefix).
     """
-    G = draw(st.integers(1, max_generations))
+    G = draw(st.integers(min_generations, max_generations))
     real = draw(SIZES)
     available = {"R0": real}
     gens = []
@@ -50,3 +50,60 @@ def workflow_data(draw, max_generations=6, subsample=True, weights=True):
         if emitted is not None:
             available[f"S{k}"] = emitted
     return {"real": rational_to_data(real), "generations": gens}
+
+
+# Relative and absolute names a rule may use together without naming one batch twice.
+_SYNTHETIC_PARTS = [[], ["S[:]"], ["S[-1]"], ["S[-2]"], ["S[-1:]"], ["S[-2:]"], ["S[-3:]"], ["S[-1]", "S[-3]"],
+                    ["S[-2:]", "S[-4]"]]
+_REAL_PARTS = [[], ["R0"], ["R[0]"], ["R[-1]"], ["R0", "R[0]"], ["R[-1:]"], ["R[:]"], ["R0", "R[-1]"]]
+RULE_COUNTS = st.sampled_from([Fraction(1, 4), Fraction(1, 6), Fraction(1, 3)])  # at most every size in SIZES
+
+
+@st.composite
+def rule_data(draw, synthetic=None, real=None):
+    """A random ``then`` rule: relative and absolute names, counts, weights, new_real and emit."""
+    names = list(draw(st.sampled_from(_SYNTHETIC_PARTS)) if synthetic is None else synthetic)
+    names += draw(st.sampled_from(_REAL_PARTS)) if real is None else real
+    if not names:
+        names = ["R0"]
+    rule = {}
+    if any(n.startswith("R[") for n in names) or draw(st.booleans()):
+        rule["new_real"] = rational_to_data(draw(SIZES))
+    weighted = draw(st.booleans())
+    fit = []
+    for name in names:
+        entry = {"batch": name}
+        if draw(st.integers(0, 2)) == 0:
+            entry["count"] = rational_to_data(draw(RULE_COUNTS))
+        if weighted:
+            entry["weight"] = rational_to_data(draw(st.sampled_from([Fraction(1), Fraction(1, 2), Fraction(2), Fraction(0)])))
+        fit.append(entry)
+    if weighted and all(Fraction(e["weight"]) == 0 for e in fit):
+        fit[0]["weight"] = 1
+    rule["fit"] = fit
+    if any(n.startswith("S") for n in names) or draw(st.integers(0, 4)) > 0:
+        rule["emit"] = rational_to_data(draw(SIZES))
+    return rule
+
+
+@st.composite
+def rule_family_data(draw, max_prefix=4):
+    """A random family: a listed prefix of 0..max_prefix random generations, then a random rule."""
+    data = draw(workflow_data(max_generations=max_prefix, min_generations=0))
+    data["then"] = draw(rule_data())
+    return data
+
+
+LAWS = st.sampled_from(["augment", "discard", "window:2", "mix:0.5", "subsample", "weighted:0.5"])
+
+
+@st.composite
+def law_then_change_data(draw, min_prefix=10, max_prefix=45):
+    """A family that follows one preset's law for a long listed prefix, then changes to a random rule."""
+    from theory.presets import preset
+
+    law, length = draw(LAWS), draw(st.integers(min_prefix, max_prefix))
+    data = preset(law, length).to_data()
+    data.pop("name", None)
+    data["then"] = draw(rule_data())
+    return data

@@ -18,11 +18,15 @@ models                          :data:`MODELS`, :data:`MODEL_NAMES`, :func:`mode
                                 :class:`ExponentialFamily`, :data:`FAMILIES`
 predictions                     :func:`predict`, :class:`Prediction`,
                                 :func:`universal_ratio_symbolic`
+proofs for every k              :func:`prove`, :class:`FamilyProof`, :class:`Proof`,
+                                :func:`family_of`, :class:`Family`, :func:`state_space`,
+                                :class:`StateSpace`, :func:`derive_recurrence`,
+                                :class:`DerivedRecurrence`
 closed forms and limits         :func:`closed_form`, :class:`ClosedForm`, :data:`k`,
                                 :func:`risk_limit`, :func:`risk_bound`, :class:`Bound`,
-                                :class:`Recurrence`, :func:`find_recurrence`,
-                                :func:`closed_form_from_terms`, :func:`pooled_fit_identity`,
-                                :class:`PooledFitIdentity`
+                                :func:`family_terms`, :class:`Recurrence`,
+                                :func:`find_recurrence`, :func:`closed_form_from_terms`,
+                                :func:`pooled_fit_identity`, :class:`PooledFitIdentity`
 LaTeX                           :func:`latex_snippet`, :func:`latex_pieces`,
                                 :func:`model_risk_latex`, :func:`ratio_table`
 heavy tails and genealogy       :func:`categorical_truth`, :func:`derive_memorizer_constant`,
@@ -56,11 +60,15 @@ _PUBLIC = {
     "ModelSpec": "models", "SymbolicModel": "models", "ExponentialFamily": "models", "FAMILIES": "models",
     # predictions
     "predict": "predictions", "Prediction": "predictions", "universal_ratio_symbolic": "predictions",
+    # proofs for every k: families, state-space forms, derived recurrences
+    "prove": "proofs", "FamilyProof": "proofs", "Proof": "proofs", "family_of": "families", "Family": "families",
+    "state_space": "state_space", "StateSpace": "state_space", "derive_recurrence": "derivation",
+    "DerivedRecurrence": "derivation",
     # closed forms and limits
-    "closed_form": "closed_form", "ClosedForm": "closed_form", "k": "closed_form", "risk_limit": "closed_form",
-    "risk_bound": "closed_form", "Bound": "closed_form", "Recurrence": "closed_form",
-    "find_recurrence": "closed_form", "closed_form_from_terms": "closed_form",
-    "pooled_fit_identity": "closed_form", "PooledFitIdentity": "closed_form",
+    "closed_form": "closed_form", "ClosedForm": "closed_form", "k": "recurrence", "risk_limit": "closed_form",
+    "risk_bound": "closed_form", "family_terms": "closed_form", "Bound": "limits", "Recurrence": "recurrence",
+    "find_recurrence": "recurrence_search", "closed_form_from_terms": "closed_form",
+    "pooled_fit_identity": "pooled_fit", "PooledFitIdentity": "pooled_fit",
     # LaTeX
     "latex_snippet": "latex", "latex_pieces": "latex", "model_risk_latex": "latex", "ratio_table": "latex",
     # heavy tails and genealogy

@@ -21,8 +21,9 @@ import numpy as np
 import sympy as sp
 
 from theory import Workflow, covariance, covariance_float, linear_form, preset, risk_ratios
-from theory.closed_form import closed_form, k, pooled_fit_identity
+from theory.closed_form import closed_form, k
 from theory.models import get_model
+from theory.pooled_fit import pooled_fit_identity
 from theory.predictions import universal_ratio_symbolic
 from theory.rationals import as_sympy
 

@@ -18,10 +18,11 @@ from theory.closed_form import (
     find_recurrence,
     inside_unit_disk,
     k,
-    pooled_fit_identity,
     risk_bound,
     risk_limit,
 )
+from theory.pooled_fit import pooled_fit_identity
+from theory.proofs import prove
 from theory.workflow import WorkflowError
 
 PRESETS = ["discard", "augment", "subsample", "window:1", "window:2", "window:3", "window:4", "mix:0.5",
@@ -66,7 +67,8 @@ def test_discard_and_augment_exactly_up_to_200():
 def test_every_preset_has_a_proved_closed_form(spec):
     cf = closed_form(spec)
     assert cf is not None, spec
-    assert len(cf.checks) >= 4 and any("held out" in c for c in cf.checks)
+    assert cf.status == "proved" and cf.proof.status == "proved"
+    assert any("by induction" in c for c in cf.checks)
     # Beyond the computed terms: the closed form and the recurrence hold on fresh exact terms.
     G = 56
     exact = risk_ratios(preset(spec, G))
@@ -201,16 +203,21 @@ def test_non_families_are_rejected(tmp_path):
         closed_form(custom)
 
 
-def test_no_recurrence_gives_none(tmp_path):
+def test_an_irregular_prefix_then_a_rule_is_proved_from_the_rule_on(tmp_path):
     # 30 irregular generations (emit sizes cycling through 1, 2, 1/2, 3) before an augment-like rule:
-    # no recurrence starts early enough to be found, so no closed form is claimed.
+    # no recurrence can be found early in the terms, but the rule's structure gives one from k = 31 on.
     sizes = ["1", "2", "1/2", "3"]
     gens = [{"fit": [{"batch": "R0"}] + [{"batch": f"S{j}"} for j in range(1, g)], "emit": sizes[g % 4]}
             for g in range(1, 31)]
     path = tmp_path / "irregular.json"
     path.write_text(json.dumps({"generations": gens,
                                 "then": {"fit": [{"batch": "R0"}, {"batch": "S[:]"}], "emit": 1}}))
-    assert closed_form(path) is None
+    result = prove(path)
+    assert result.status == "proved" and result.proof.valid_from == 31
+    exact = risk_ratios(load_workflow(path, 100))
+    assert result.ratios(100) == exact
+    cf = closed_form(path)
+    assert all(cf(n) == sp.Rational(exact[n - 1].numerator, exact[n - 1].denominator) for n in (31, 64, 100))
     # A sequence that satisfies no linear recurrence with polynomial coefficients.
     assert closed_form_from_terms([Fraction(1, 2 ** (n * n)) for n in range(1, 41)]) is None
 
@@ -225,7 +232,7 @@ def test_an_unsolvable_recurrence_gives_none():
 def test_a_hypergeometric_sequence_through_rsolve():
     terms = [Fraction(math.comb(2 * n, n), n + 1) for n in range(1, 41)]   # Catalan numbers
     cf = closed_form_from_terms(terms, "catalan")
-    assert cf is not None and "rsolve" in cf.method
+    assert cf is not None and "rsolve" in cf.method and cf.status == "conjectured" and cf.bound is None
     assert all(sp.simplify(cf.expr.subs(k, n)) == terms[n - 1] for n in (1, 5, 40))
 
 
