@@ -321,13 +321,20 @@ def _listed_prefix(workflow):
     from .workflow import _instantiate
 
     gens = list(workflow.generations)
+    sizes = workflow.batch_sizes()
+
+    def meaning(gen):
+        # a count equal to the batch size is the whole batch
+        return (gen.new_real, gen.emit, tuple(
+            (e.batch, e.count if e.count is not None else sizes.get(e.batch, (None,))[0], e.weight) for e in gen.fit))
+
     P = len(gens)
     while P > 0:
         try:
             again = _instantiate(workflow.then, P, gens[:P - 1])
         except WorkflowError:
             break
-        if again != gens[P - 1]:
+        if meaning(again) != meaning(gens[P - 1]):
             break
         P -= 1
     return tuple(gens[:P])
