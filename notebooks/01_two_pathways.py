@@ -36,7 +36,7 @@ from numerics import (
     SimulationConfig, exact_series, new_figure, plot_risk_ratios, publication_style, simulate,
     simulated_series,
 )
-from theory import closed_form, k, linear_form, pooled_fit_identity, preset, risk_ratios
+from theory import closed_form, k, linear_form, pooled_fit_identity, preset, prove, risk_ratios
 
 # %% [markdown]
 # ## The telescoping derivation
@@ -65,15 +65,23 @@ assert all(sp.expand(pooled[g - 1] - (pooled[g - 2] + eps[g - 1] / g)) == 0 for 
 pooled[3]
 
 # %% [markdown]
-# Under discard, $H_k = H_{k-1} + \varepsilon_{k-1}$: a Gaussian random walk. The toolkit finds and proves
-# the closed forms from the exact ratios of the workflows written as data, with their limits and bounds:
+# Under discard, $H_k = H_{k-1} + \varepsilon_{k-1}$: a Gaussian random walk. The toolkit proves the closed
+# forms for every $k$ from the workflows written as data: it reads off each rule the finite state the
+# process carries from one generation to the next (for augment, the real batch and a running sum of the
+# synthetic batches), derives the recursion of its second moments and from it the recurrence of $R_k$,
+# and proves the closed form by induction (`theory.prove`; `pi2over6 prove augment` prints the argument).
+# Nothing rests on a finite number of terms.
 
 # %%
+proof = prove("augment")
+assert proof.status == "proved" and proof.proof.valid_from == 1
+print(proof.text().split("3. Argument:")[0])
 augment, discard = closed_form("augment"), closed_form("discard")
+assert augment.status == discard.status == "proved"
 display(augment.recurrence, sp.Eq(sp.Symbol("R_k"), augment.expr), augment.bound.relation)
 display(discard.recurrence, sp.Eq(sp.Symbol("R_k"), discard.expr), discard.limit)
-# two independent routes agree: the pooled-fit derivation above, and the recurrence found in the
-# exact ratios; for discard, summing the random walk's unit steps
+# two independent routes agree: the pooled-fit derivation above, and the recurrence derived from the
+# rule's state-space form; for discard, summing the random walk's unit steps
 assert sp.simplify(identity.variance - augment.expr) == 0
 j = sp.Symbol("j", integer=True, positive=True)
 assert sp.summation(1, (j, 1, k)) == discard.expr

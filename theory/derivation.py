@@ -203,10 +203,13 @@ def _constant(ss):
     residuals_vanish = all(
         sum((c * variance[n + i] for i, c in enumerate(mu_q)), flint.fmpq(0)) == 0 for n in range(need)) if L else False
     if L and remainder.is_zero() and residuals_vanish and _sympy_divides(mu, chi):
-        steps.append(f"minimal recurrence: mu(x) = {_poly_text(mu)} (Berlekamp-Massey on the exact Var H_k, "
-                     f"k = {k0}..{k0 + len(variance) - 1}) divides chi_T (remainder 0, checked by SymPy); "
-                     f"u_k = sum_i mu_i Var H_(k+i) satisfies the recurrence of chi_T / mu, of order {need}, and "
-                     f"vanishes for k = {k0}..{k0 + need - 1} (exact terms), so u_k = 0 for every k >= {k0}")
+        if need == 0:
+            steps.append("the sequence's minimal polynomial (Berlekamp-Massey on the exact Var H_k) is chi_T itself")
+        else:
+            steps.append(f"minimal recurrence: mu(x) = {_poly_text(mu)} (Berlekamp-Massey on the exact Var H_k, "
+                         f"k = {k0}..{k0 + len(variance) - 1}) divides chi_T (remainder 0, checked by SymPy); "
+                         f"u_k = sum_i mu_i Var H_(k+i) satisfies the recurrence of chi_T / mu, of order {need}, "
+                         f"and vanishes for k = {k0}..{k0 + need - 1} (exact terms), so u_k = 0 for every k >= {k0}")
         chosen = mu
     else:
         chosen = chi
@@ -261,7 +264,8 @@ def _reduce_unit_root(rec, ratios, steps):
 
 
 def _poly_text(p):
-    return str(sp.Poly([rational(c) for c in reversed(_poly_fractions(p))], _x).as_expr())
+    text = str(sp.Poly([rational(c) for c in reversed(_poly_fractions(p))], _x).as_expr())
+    return text if len(text) <= 300 else f"a polynomial of degree {p.degree()} ({len(text)} characters)"
 
 
 # ---------------------------------------------------------------------- coefficients in QQ(k)
@@ -335,7 +339,7 @@ def _rational(ss):
     if found is None:  # pragma: no cover - N + 2 vectors of length N + 1 are always dependent
         raise ArithmeticError("no dependence among the moment functionals")
     index, coefficients = found
-    order = index - 1
+    order = found = index - 1
     b, a = coefficients[0], coefficients[1:]
     _check_identity_sympy(seen[:index + 1], coefficients)
     # v_{k+d} - sum_i a_i(k) v_{k+i} = b(k); clear denominators.
@@ -362,9 +366,9 @@ def _rational(ss):
         f"k >= {k0}; the map has no pole at an integer k >= {k0}",
         f"Var H_(k+i) = tr(S_i(k) P_(k-1)) + e_i(k) with S_0 = c^T c, S_(i+1)(k) = A(k)^T S_i(k+1) A(k): "
         f"{index} functionals on the {N} second moments, over the field QQ(k)",
-        f"fraction-free elimination: the functional of Var H_(k+{order}) is a combination of the constant and "
-        f"those of Var H_k..Var H_(k+{order - 1}) with coefficients in QQ(k); the identity re-checked by SymPy "
-        "(every component cancels to 0)",
+        f"fraction-free elimination: the functional of Var H_(k+{found}) is a combination of the constant"
+        + (f" and those of Var H_k..Var H_(k+{found - 1})" if found > 1 else " and that of Var H_k" if found else "")
+        + " with coefficients in QQ(k); the identity re-checked by SymPy in its own field QQ(k)",
         f"hence {rec.equation()} for every k >= {start} (denominators cleared; R_k = Var H_k / Var H_1"
         + (", the relation read from its first term" if start > k0 else "") + ")",
     ]

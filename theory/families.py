@@ -43,7 +43,7 @@ from .rationals import format_rational
 from .recurrence import k
 from .workflow import FitEntry, Generation, Workflow, WorkflowError
 
-__all__ = ["RuleEntry", "Rule", "Family", "family_of", "preset_family"]
+__all__ = ["RuleEntry", "Rule", "Family", "family_of", "preset_family", "resolve"]
 
 _ABSOLUTE = re.compile(r"^(R|S)(\d+)$")
 _SINGLE = re.compile(r"^(R|S)\[(-?\d+)\]$")
@@ -401,3 +401,40 @@ def _rule_family(workflow, name=None):
     base = Workflow(prefix, workflow.real, workflow.then, workflow.name)
     return Family(name or workflow.name or "workflow", workflow.real, prefix, Rule.from_generation(workflow.then),
                   source=base)
+
+
+def resolve(spec, generations=None):
+    """(G, family or None, workflow or None): what a command shows for ``spec``, without building big workflows.
+
+    G is ``generations``, else 10 for a preset, a rule file's listed count if more than 10,
+    a Workflow's own count, or a plain file's listed count. A family comes back without
+    a workflow (its ratios come from its proof); a plain workflow comes back expanded to G.
+
+    Examples
+    --------
+    >>> G, fam, wf = resolve("augment")
+    >>> G, fam.name, wf
+    (10, 'augment', None)
+    """
+    if isinstance(spec, Workflow):
+        G = spec.G if generations is None else generations
+        if spec.then is not None or (isinstance(spec.name, str) and is_preset_spec(spec.name)):
+            try:
+                return G, family_of(spec), None
+            except WorkflowError:
+                pass
+        return G, None, spec.expand(G)
+    if isinstance(spec, str) and is_preset_spec(spec):
+        preset(spec, 1)  # the preset's own checks and messages
+        return (10 if generations is None else generations), family_of(spec), None
+    if isinstance(spec, str | Path):
+        path = Path(spec)
+        if path.suffix.lower() not in (".json", ".toml"):
+            preset(str(spec), 1)  # raises the "unknown workflow" message
+        base = Workflow.from_file(path)
+        if base.then is not None:
+            # the family is validated by its proof, on every shape its generations take
+            return (max(10, base.G) if generations is None else generations), family_of(base), None
+        workflow = base if generations is None else base.expand(generations)
+        return workflow.G, None, workflow
+    raise WorkflowError(f"a workflow is a preset name or a file path, got {spec!r}")

@@ -1,11 +1,13 @@
 """LaTeX of a family's risk ratios and of a model's risk, printed by SymPy and ready to paste.
 
-:func:`latex_pieces` returns the proved recurrence, the closed form, the limit, the
-bound and a booktabs table of the exact ratios, each a LaTeX string (math without
-delimiters; the table a ``tabular``). :func:`model_risk_latex` prints a model's
-asymptotic covariance V and the risk of generation k. :func:`latex_snippet` wraps
-them into the block that a paper can ``\\input`` and that ``pi2over6 latex`` prints
-(it needs ``amsmath``, and ``booktabs`` for the table).
+:func:`latex_pieces` returns the recurrence, the closed form, the limit, the bound
+and a booktabs table of the exact ratios, each a LaTeX string (math without
+delimiters; the table a ``tabular``), and the status of the proof behind them
+(:func:`theory.proofs.prove`): a conjectured formula is tagged as such and never
+comes with a bound. :func:`model_risk_latex` prints a model's asymptotic covariance V
+and the risk of generation k. :func:`latex_snippet` wraps them into the block that a
+paper can ``\\input`` and that ``pi2over6 latex`` prints (it needs ``amsmath``, and
+``booktabs`` for the table).
 
 Every formula is a SymPy object (``Eq``, ``Sum``, ``Limit``, relations) printed by
 :func:`sympy.latex`; R(k + i) is printed as R_{k + i} and a harmonic number
@@ -14,19 +16,20 @@ harmonic(k, p) as the sum it stands for.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import sympy as sp
 
-from .closed_form import R, closed_form, k
 from .process import risk_ratios
 from .rationals import as_sympy
+from .recurrence import R, k
 from .workflow import Workflow
 
-__all__ = ["latex_pieces", "latex_snippet", "model_risk_latex", "ratio_table", "display_form", "default_workflow",
-           "tex_text"]
+__all__ = ["latex_pieces", "latex_snippet", "model_risk_latex", "ratio_table", "display_form", "tex_text"]
 
 _Rk = sp.IndexedBase("R")
 _j = sp.Symbol("j", integer=True, positive=True)
-PIECES = ("recurrence", "closed_form", "limit", "bound", "table")
+PIECES = ("recurrence", "closed_form", "limit", "bound", "table", "status")
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
                 "^": r"\^{}", "_": r"\_", "~": r"\~{}", "%": r"\%"}
 
@@ -65,9 +68,10 @@ def ratio_table(workflow, digits=6):
 
     Parameters
     ----------
-    workflow : Workflow, preset spelling or path
+    workflow : Workflow, preset spelling, path, or a sequence of exact ratios
         The workflow (:data:`theory.presets.WorkflowLike`; a spelling runs its default
-        number of generations, see :func:`theory.presets.load_workflow`).
+        number of generations, see :func:`theory.presets.load_workflow`), or the exact
+        ratios R_1, R_2, ... themselves (Fractions or FLINT rationals).
     digits : int, default 6
         Decimals of the decimal columns.
 
@@ -93,7 +97,9 @@ def ratio_table(workflow, digits=6):
         raise ValueError(f"digits must be a non-negative integer, got {digits!r}")
     rows = [r"\begin{tabular}{rlll}", r"\toprule",
             r"$k$ & $R_k$ & $R_k$ (decimal) & $\mathrm{ARE}_k = 1/R_k$ \\", r"\midrule"]
-    for n, r in enumerate(risk_ratios(workflow), start=1):
+    ratios = workflow if isinstance(workflow, list | tuple) else risk_ratios(workflow)
+    for n, r in enumerate(ratios, start=1):
+        r = Fraction(int(r.p), int(r.q)) if hasattr(r, "p") else Fraction(r)
         exact = as_sympy(r)
         rows.append(f"{n} & ${_latex(exact)}$ & {float(r):.{digits}f} & {float(1 / r):.{digits}f} \\\\")
     rows += [r"\bottomrule", r"\end{tabular}"]
@@ -104,34 +110,14 @@ def _from(n):
     return r",\quad " + _latex(sp.Ge(k, n, evaluate=False))
 
 
-def default_workflow(family, generations=None):
-    """The workflow a family shows: ``generations`` of them, else 10 for a preset or a rule, else as listed.
-
-    Examples
-    --------
-    >>> default_workflow("augment").G, default_workflow("augment", 3).G
-    (10, 3)
-    """
-    from .presets import is_preset_spec, load_workflow
-
-    if isinstance(family, Workflow):
-        return family if generations is None else family.expand(generations)
-    if isinstance(family, str) and is_preset_spec(family):
-        return load_workflow(family, generations or 10)
-    base = load_workflow(family)
-    if generations is not None:
-        return base.expand(generations)
-    return base.expand(max(10, base.G)) if base.then is not None else base
-
-
 def latex_pieces(family, generations=None):
     r"""The LaTeX of a family's recurrence, closed form, limit, bound and ratio table.
 
     Parameters
     ----------
-    family : str, path or Workflow
-        A preset spelling, a workflow file, or a Workflow. Without a closed form
-        (a plain workflow, or none found) only the table is filled in.
+    family : WorkflowLike
+        A preset spelling, a workflow file, or a Workflow. Without a family (a
+        plain workflow) only the table is filled in.
     generations : int, optional
         Rows of the table: by default 10 for a preset or a file with a rule (or
         the number it lists, if more), else the generations a file lists.
@@ -139,8 +125,10 @@ def latex_pieces(family, generations=None):
     Returns
     -------
     dict
-        Keys ``recurrence``, ``closed_form``, ``limit``, ``bound`` (str or None) and
-        ``table`` (str).
+        Keys ``recurrence``, ``closed_form``, ``limit``, ``bound`` (str or None),
+        ``table`` (str) and ``status`` (``"proved"``, ``"conjectured"`` or None). A
+        conjectured formula ends in ``\text{(conjectured)}``; a bound is given only
+        when proved.
 
     Examples
     --------
@@ -149,38 +137,42 @@ def latex_pieces(family, generations=None):
     '{R}_{k} = \\sum_{j=1}^{k} \\frac{1}{j^{2}},\\quad k \\geq 1'
     >>> pieces["bound"]
     '{R}_{k} = \\sum_{j=1}^{k} \\frac{1}{j^{2}} < \\frac{\\pi^{2}}{6},\\quad k \\geq 1'
-    >>> pieces["limit"]
-    '\\lim_{k \\to \\infty} {R}_{k} = \\frac{\\pi^{2}}{6}'
+    >>> pieces["limit"], pieces["status"]
+    ('\\lim_{k \\to \\infty} {R}_{k} = \\frac{\\pi^{2}}{6}', 'proved')
     """
-    workflow = default_workflow(family, generations)
-    cf = _family_closed_form(family)
+    from .families import resolve
+
+    G, fam, workflow = resolve(family, generations)
+    proof = _family_proof(fam)
     pieces = dict.fromkeys(PIECES)
-    pieces["table"] = ratio_table(workflow)
-    if cf is None:
+    pieces["table"] = ratio_table(proof.ratios_fmpq(G) if proof is not None else workflow)
+    if proof is None or proof.status is None:
         return pieces
+    pieces["status"] = proof.status
+    tag = "" if proof.proved else r"\quad\text{(conjectured)}"
     Rk = _Rk[k]
-    shown = display_form(cf.expr)
-    pieces["recurrence"] = _latex(display_form(cf.recurrence)) + _from(cf.recurrence_start)
-    pieces["closed_form"] = _latex(sp.Eq(Rk, shown, evaluate=False)) + _from(cf.start)
-    if cf.limit is not None:
-        pieces["limit"] = _latex(sp.Eq(sp.Limit(Rk, k, sp.oo), cf.limit, evaluate=False))
-    if cf.bound is not None:
-        relation = cf.bound.relation.func(shown, cf.limit, evaluate=False)
-        pieces["bound"] = _latex(Rk) + " = " + _latex(relation) + _from(cf.bound.holds_from)
+    rec = proof.recurrence
+    pieces["recurrence"] = _latex(display_form(rec.equation())) + _from(rec.start) + tag
+    cf = proof.closed_form
+    if cf is not None:
+        shown = display_form(cf.expr)
+        pieces["closed_form"] = _latex(sp.Eq(Rk, shown, evaluate=False)) + _from(cf.start) + tag
+    if proof.limit is not None:
+        pieces["limit"] = _latex(sp.Eq(sp.Limit(Rk, k, sp.oo), proof.limit, evaluate=False)) + tag
+    if proof.bound is not None and proof.proved:
+        bound = proof.bound
+        left = display_form(cf.expr) if cf is not None else Rk
+        relation = bound.relation.func(left, proof.limit, evaluate=False)
+        pieces["bound"] = (_latex(Rk) + " = " if cf is not None else "") + _latex(relation) + _from(bound.holds_from)
     return pieces
 
 
-def _family_closed_form(family):
-    if isinstance(family, Workflow) and family.then is None:
-        from .presets import is_preset_spec
-
-        if not (isinstance(family.name, str) and is_preset_spec(family.name)):
-            return None
-    try:
-        return closed_form(family)
-    except ValueError:
-        # A plain workflow file (no rule for later generations) has a table but no family.
+def _family_proof(fam):
+    if fam is None:
         return None
+    from .proofs import prove
+
+    return prove(fam)
 
 
 _LONG = 600  # characters of LaTeX beyond which V is shown at the truth only
@@ -311,16 +303,20 @@ def latex_snippet(family, generations=None, *, table=True, model=None, params=No
     >>> r"\toprule" in latex_snippet("augment", table=False)
     False
     """
-    workflow = default_workflow(family, generations)
+    from .families import resolve
+
     pieces = latex_pieces(family, generations)
-    name = workflow.name or str(family)
+    _, fam, workflow = resolve(family, generations)
+    name = (fam.name if fam is not None else workflow.name) or str(family)
     lines = [f"% pi2over6: risk ratios R_k = Var H_k / Var H_1 of the workflow {name} "
              f"(needs amsmath{', booktabs' if table else ''})."]
+    if pieces["status"] is not None:
+        lines.append(f"% Status: {pieces['status']} (pi2over6 prove prints the argument).")
     formulas = [pieces[key] for key in ("recurrence", "closed_form", "limit", "bound") if pieces[key]]
     if formulas:
         lines += [r"\begin{gather*}", " \\\\\n".join(formulas), r"\end{gather*}"]
     else:
-        lines.append("% No closed form is proved for this workflow; its exact ratios follow (needs booktabs).")
+        lines.append("% No recurrence or closed form for this workflow; its exact ratios follow (needs booktabs).")
         table = True
     if table:
         lines += [r"\begin{table}[ht]", r"\centering", pieces["table"],

@@ -24,9 +24,9 @@ _Rk = sp.IndexedBase("R")
 _SHORT = 400   # characters of a formula beyond which the text shows it only in the JSON
 
 
-def _state_lines(ss):
+def _state_lines(ss, latex=True):
     """(fit, changed updates, carried components) of the state-space form as SymPy equations."""
-    fit, updates = ss.equations()
+    fit, updates = ss.equations(latex)
     changed, carried = [], []
     for slot, update in zip(ss._slots, updates, strict=True):
         if slot.role == "fixed" or (slot.role == "lag" and slot.index > 0):
@@ -59,7 +59,7 @@ def proof_data(fp, limit_value=None):
     ss = fp.state_space
     state = None
     if ss is not None:
-        fit, changed, carried = _state_lines(ss)
+        fit, changed, carried = _state_lines(ss, latex=False)
         state = {"components": list(ss.components), "noises": list(ss.noises),
                  "noise_variances": [str(q) for q in ss.Q], "fit": f"{fit.lhs} = {fit.rhs}",
                  "update": [f"{u.lhs} = {u.rhs}" for u in changed], "carried": carried,
@@ -119,7 +119,7 @@ def proof_text(fp, limit_value=None):
              f"family: {fam.P} listed generation(s), then for every later generation: {fam.rule}", ""]
     ss = fp.state_space
     if ss is not None:
-        fit, changed, carried = _state_lines(ss)
+        fit, changed, carried = _state_lines(ss, latex=False)
         noises = ", ".join(f"{n} (variance {q})" for n, q in zip(ss.noises, ss.Q, strict=True))
         lines += ["1. State after generation k-1 (THEORY.md §3; X_B the statistic of batch B, X_S<j> = H_j + Z_S<j>):",
                   f"   x = ({', '.join(ss.components)})",

@@ -290,7 +290,7 @@ def _prove(fam):
 
 
 def _state_step(ss):
-    fit, _ = ss.equations()
+    fit, _ = ss.equations(latex=False)
     return (f"state-space form read off the rule: state ({', '.join(ss.components)}) after generation k-1, fresh "
             f"noise ({', '.join(ss.noises)}); H_k = {fit.rhs} and x_k = A(k) x_(k-1) + B(k) w_k for every "
             f"k >= {ss.start}")

@@ -158,13 +158,19 @@ class StateSpace:
     def noise_covariance(self):
         return sp.diag(*self.Q) if self.Q else sp.zeros(0, 0)
 
-    def equations(self):
-        """The fit and the update as readable SymPy equations (``H_k = ...``, ``x_k = ...``)."""
-        xs = [sp.Symbol(s.latex("k-1")) for s in self._slots]
-        xs_new = [sp.Symbol(s.latex("k")) for s in self._slots]
-        ws = [sp.Symbol(n) for n in self.latex_noises]
-        fit = sp.Eq(sp.Symbol("H_{k}"), sum((self.c[0, i] * xs[i] for i in range(len(xs))), sp.Integer(0))
-                    + sum((self.d[0, j] * ws[j] for j in range(len(ws))), sp.Integer(0)), evaluate=False)
+    def equations(self, latex=True):
+        """The fit and the update as SymPy equations (``H_k = ...``, ``x_k = ...``), symbols named for LaTeX or text."""
+        if latex:
+            xs = [sp.Symbol(s.latex("k-1")) for s in self._slots]
+            xs_new = [sp.Symbol(s.latex("k")) for s in self._slots]
+            ws = [sp.Symbol(n) for n in self.latex_noises]
+        else:
+            xs = [sp.Symbol(s.name("k-1")) for s in self._slots]
+            xs_new = [sp.Symbol(s.name("k")) for s in self._slots]
+            ws = [sp.Symbol(n) for n in self.noises]
+        rhs = sum((self.c[0, i] * xs[i] for i in range(len(xs))), sp.Integer(0)) + \
+            sum((self.d[0, j] * ws[j] for j in range(len(ws))), sp.Integer(0))
+        fit = sp.Eq(sp.Symbol("H_{k}" if latex else "H(k)"), rhs, evaluate=False)
         updates = []
         for i, target in enumerate(xs_new):
             rhs = sum((self.A[i, j] * xs[j] for j in range(len(xs))), sp.Integer(0)) + \
@@ -530,5 +536,5 @@ def _check_against_process(ss):
             raise StateSpaceError(f"the state-space form of {ss.family.name} gives Var H_{n} = {var}, the process "
                                   f"{format_rational(exact[n - 1])}")
         moments = A * moments * A.T + B * Qm * B.T
-    return (f"the map, iterated from P_{ss.start - 1}, reproduces Var H_k of the exact process for "
-            f"k = {ss.start}..{last}",)
+    return (f"consistency check (not needed by the argument): the map, iterated from P_{ss.start - 1}, reproduces "
+            f"Var H_k of the exact process for k = {ss.start}..{last}",)

@@ -13,7 +13,7 @@ import sys
 
 __all__ = ["main", "UsageError"]
 
-COMMANDS = ["risk", "simulate", "verify", "latex", "plot", "sweep", "results"]
+COMMANDS = ["risk", "prove", "simulate", "verify", "latex", "plot", "sweep", "results"]
 
 
 class UsageError(ValueError):

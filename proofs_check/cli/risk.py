@@ -7,7 +7,14 @@ WORKFLOW is a preset (``augment``, ``window:3``, ``mix:0.5``, ...) or a ``.json`
 the number of generations listed, if more), and to the listed count for other files;
 D (default 30) is the number of significant digits of the limit. The default output is
 a table (k, R_k exact, R_k, ARE_k) followed by the recurrence, closed form, limit and
-bound; ``--json`` prints the object of DESIGN.md, ``--latex`` the LaTeX pieces.
+bound, each with the status of its proof; ``--json`` prints the object of DESIGN.md,
+``--latex`` the LaTeX pieces.
+
+For a family (a preset or a file with a rule) the ratios come from the recurrence
+proved from the family's structure (:func:`theory.proofs.prove`): exact, in time
+linear in G. A plain workflow, or a family whose recurrence is only conjectured, gets
+its ratios from the exact process. ``bound`` is given only when proved, and the limit
+is ``rigorous`` only when proved.
 """
 
 from __future__ import annotations
@@ -20,7 +27,8 @@ __all__ = ["register", "run", "risk_report", "MAX_GENERATIONS", "MAX_DPS"]
 
 MAX_GENERATIONS = 10_000
 MAX_DPS = 10_000
-
+CACHED_GENERATIONS = 1000
+"""Beyond this many generations ``risk`` derives its output again instead of keeping it on disk."""
 
 
 def register(subparsers):
@@ -45,16 +53,6 @@ def register(subparsers):
     return p
 
 
-def _resolve(spec, generations):
-    """(workflow, family or None): the workflow for G generations and the family it belongs to."""
-    from theory.latex import default_workflow
-    from theory.presets import is_preset_spec
-
-    workflow = default_workflow(spec, generations)
-    family = spec if is_preset_spec(spec) or workflow.then is not None else None
-    return workflow, family
-
-
 def risk_report(spec, generations=None, dps=30):
     """The data of ``pi2over6 risk --json`` for a workflow spelling, as a dict.
 
@@ -63,32 +61,46 @@ def risk_report(spec, generations=None, dps=30):
     >>> report = risk_report("augment", 3, dps=12)
     >>> report["ratio"], report["closed_form"], report["limit"], report["limit_decimal"]
     (['1', '5/4', '49/36'], 'harmonic(k, 2)', 'pi**2/6', '1.64493406685')
+    >>> report["proof"]["status"], report["proof"]["valid_from"], report["bound"]
+    ('proved', 1, 'R(k) < pi**2/6 for k >= 1')
     """
     import mpmath
     import sympy as sp
 
-    from numerics.precision import limit_estimate
-    from theory.closed_form import closed_form
+    from theory.families import resolve
     from theory.latex import display_form
-    from theory.process import risk_ratios
 
-    workflow, family = _resolve(spec, generations)
-    ratios = risk_ratios(workflow)
-    cf = closed_form(family) if family is not None else None
-    report = {"workflow": spec, "generations": workflow.G, "ratio": [str(r) for r in ratios],
-              "ratio_float": [float(r) for r in ratios], "closed_form": None, "closed_form_latex": None,
+    G, family, workflow = resolve(spec, generations)
+    proof = None
+    if family is not None:
+        from theory.proofs import prove
+
+        proof = prove(family)
+        ratios = proof.ratios_fmpq(G)
+    else:
+        from theory.process import risk_ratios
+
+        ratios = risk_ratios(workflow)
+    report = {"workflow": spec if isinstance(spec, str) else str(spec), "generations": G,
+              "ratio": [str(r) for r in ratios], "ratio_float": [float(r) for r in ratios],
+              "closed_form": None, "closed_form_latex": None, "closed_form_start": None,
               "limit": None, "limit_decimal": None, "limit_error_bound": None, "limit_rigorous": None,
-              "limit_method": None, "recurrence": None, "recurrence_start": None, "closed_form_start": None,
-              "bound": None}
-    if cf is None:
+              "limit_method": None, "recurrence": None, "recurrence_start": None, "bound": None,
+              "proof": {"status": None, "method": None, "valid_from": None, "steps": []}}
+    if proof is None or proof.status is None:
         return report
-    report.update(closed_form=str(cf.expr), closed_form_latex=sp.latex(display_form(cf.expr)),
-                  recurrence=str(cf.recurrence), recurrence_start=cf.recurrence_start,
-                  closed_form_start=cf.start)
-    if cf.bound is not None:
-        report["bound"] = f"{cf.bound.relation} for k >= {cf.bound.holds_from}"
-    if cf.limit is not None:
-        report["limit"] = str(cf.limit)
+    report["proof"] = proof.proof.to_data()
+    report.update(recurrence=str(proof.recurrence.equation()), recurrence_start=proof.recurrence.start)
+    cf = proof.closed_form
+    if cf is not None:
+        report.update(closed_form=str(cf.expr), closed_form_latex=sp.latex(display_form(cf.expr)),
+                      closed_form_start=cf.start)
+    if proof.bound is not None and proof.proved:
+        report["bound"] = f"{proof.bound.relation} for k >= {proof.bound.holds_from}"
+    if proof.limit is not None:
+        from numerics.precision import limit_estimate
+
+        report["limit"] = str(proof.limit)
         estimate = limit_estimate(family, dps)
         if estimate.finite:
             report.update(limit_decimal=estimate.decimal, limit_error_bound=mpmath.nstr(estimate.error_bound, 3),
@@ -112,8 +124,12 @@ def _cached(kind, args, derive):
     """What ``derive`` returns, kept on disk by :func:`theory.derivation_cache.cached_derivation`.
 
     The key is the workflow (a preset's spelling, a file's content), G and D: running the
-    same command again prints the same text without importing SymPy.
+    same command again prints the same text without importing SymPy. Beyond
+    :data:`CACHED_GENERATIONS` generations the exact ratios run to megabytes, and the
+    proved recurrence gives them again in less time than the disk would take: not kept.
     """
+    if args.generations is not None and args.generations > CACHED_GENERATIONS:
+        return derive()
     from theory.derivation_cache import cached_derivation
     from theory.presets import is_preset_spec, load_workflow
 
@@ -127,10 +143,11 @@ def run(args):
         def derive():
             from theory.latex import latex_pieces
 
-            workflow, family = _resolve(args.workflow, args.generations)
-            return latex_pieces(family if family is not None else workflow, workflow.G)
+            return latex_pieces(args.workflow, args.generations)
 
         pieces = _cached("risk-latex", args, derive)
+        if pieces["status"] is not None:
+            print(f"% status: {pieces['status']} (pi2over6 prove prints the argument)")
         for key in ("recurrence", "closed_form", "limit", "bound", "table"):
             if pieces[key] is not None:
                 print(f"% {key.replace('_', ' ')}")
@@ -142,17 +159,29 @@ def run(args):
         return 0
     print(f"{report['workflow']}: risk ratio R_k = Var H_k / Var H_1, generations 1..{report['generations']}")
     print(_table(report))
-    if report["closed_form"] is None:
-        print("closed form: none (a workflow without a rule for later generations, or no provable recurrence)")
+    proof = report["proof"]
+    if proof["status"] is None:
+        print("closed form: none (a workflow without a rule for later generations, or no recurrence)")
         return 0
+    if proof["status"] == "proved":
+        print(f"proof:       proved for every k >= {proof['valid_from']} ({proof['method']}; "
+              "pi2over6 prove prints the argument)")
+        if proof["valid_from"] > 1:
+            print(f"             R_1..R_{proof['valid_from'] - 1} are exact values of the listed prefix and the "
+                  "rule's warm-up")
+    else:
+        print(f"proof:       CONJECTURED, not proved ({proof['method']}); no bound is stated")
     print(f"recurrence:  {report['recurrence']}  for k >= {report['recurrence_start']}")
-    print(f"closed form: R_k = {report['closed_form']}  for k >= {report['closed_form_start']}")
+    if report["closed_form"] is not None:
+        print(f"closed form: R_k = {report['closed_form']}  for k >= {report['closed_form_start']}")
+    else:
+        print("closed form: too large to print, or none found (the recurrence determines R_k)")
     if report["limit"] is None:
         print("limit:       unknown")
     elif report["limit_decimal"] is None:
         print(f"limit:       {report['limit']}")
     else:
-        kind = "rigorous bound" if report["limit_rigorous"] else "estimated error"
+        kind = "rigorous bound" if report["limit_rigorous"] else "estimated error, not a bound"
         print(f"limit:       {report['limit']} = {report['limit_decimal']}  ({kind} {report['limit_error_bound']})")
     if report["bound"] is not None:
         print(f"bound:       {report['bound']}")

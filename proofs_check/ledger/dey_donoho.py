@@ -55,8 +55,10 @@ def _curve(spec, G, label=None):
 # =========================================================================== discard
 def _discard_symbolic(budget):
     cf = closed_form("discard")
-    yield check("the proved closed form of discard is R_k = k", cf is not None and sp.simplify(cf.expr - k) == 0,
-                closed_form=cf.expr, recurrence=cf.recurrence, method=cf.method, proof=list(cf.checks))
+    yield check("the closed form of discard, proved for every k from its state-space form, is R_k = k",
+                cf is not None and cf.status == "proved" and sp.simplify(cf.expr - k) == 0,
+                closed_form=cf.expr, recurrence=cf.recurrence, status=cf.status, method=cf.proof.method,
+                valid_from=cf.proof.valid_from, proof=list(cf.proof.steps))
     lf = linear_form(preset("discard", 6))
     walk = all(share == 1 and j == kk - 1 for kk, j, share in lf.feedback) and len(lf.feedback) == 5
     yield check("the linearised fit is a random walk: H_k = H_{k-1} + eps_k (feedback share 1, unit noise)",
@@ -97,14 +99,16 @@ def _augment_symbolic(budget):
                 "the fit)", identity.proved, definition=identity.definition, update=identity.update,
                 residual=identity.residual)
     cf = closed_form("augment")
-    yield check("the process variance from the telescoping, sum_{j<=k} 1/j^2, is the proved closed form of the "
-                "exact ratios", cf is not None and sp.simplify(identity.variance - cf.expr) == 0,
-                from_identity=identity.variance, closed_form=cf.expr, recurrence=cf.recurrence,
-                proof=list(cf.checks))
+    yield check("the process variance from the telescoping, sum_{j<=k} 1/j^2, is the closed form proved for every "
+                "k from the state-space form", cf is not None and cf.status == "proved"
+                and sp.simplify(identity.variance - cf.expr) == 0,
+                from_identity=identity.variance, closed_form=cf.expr, recurrence=cf.recurrence, status=cf.status,
+                proof=list(cf.proof.steps))
     bound = cf.bound
     proved = (bound is not None and bound.monotone == "increasing" and bound.holds_from == 1
               and bound.relation == sp.Lt(sp.Function("R")(k), PI2_6))
-    yield check("R_k increases to pi^2/6, so R_k < pi^2/6 for every k >= 1", cf.limit == PI2_6 and proved,
+    yield check("R_k increases to pi^2/6, so R_k < pi^2/6 for every k >= 1 (proved)",
+                cf.limit == PI2_6 and proved and cf.status == "proved",
                 limit=cf.limit, bound=bound.relation if bound else None, supremum=bound.supremum if bound else None)
     are = sp.simplify(1 / cf.limit)
     yield check("ARE_k = 1/R_k > 6/pi^2 = 0.6079... for every k", are == 6 / sp.pi**2 and bool(are > sp.Rational(3, 5)),
@@ -428,14 +432,16 @@ CUSTOM = {"name": "fresh real data plus the last two synthetic batches", "real":
 def _framework_symbolic(budget):
     for spec in ("window:2", "window:3", "mix:1/2", "weighted:1/2", "subsample"):
         cf = closed_form(spec)
-        ok = cf is not None and len(cf.checks) >= 4
-        yield check(f"{spec}: closed form proved (recurrence found, checked on held-out terms, solved, substituted "
-                    "back)", ok, closed_form=cf.expr if cf else None, limit=cf.limit if cf else None,
-                    method=cf.method if cf else None)
+        ok = cf is not None and cf.status == "proved"
+        yield check(f"{spec}: closed form proved for every k (recurrence derived from the state-space form, solved, "
+                    "substituted back, induction on the initial values)", ok,
+                    closed_form=cf.expr if cf else None, limit=cf.limit if cf else None,
+                    status=cf.status if cf else None, method=cf.proof.method if cf else None)
     wf = Workflow.from_data(CUSTOM, generations=3)
     cf = closed_form(Workflow.from_data(CUSTOM))
-    yield check("a workflow written as data (fresh real data + the last two synthetic batches) gets a proved "
-                "closed form and limit", cf is not None and cf.limit is not None and cf.limit.is_finite,
+    yield check("a workflow written as data (fresh real data + the last two synthetic batches) gets a closed form "
+                "and limit proved for every k", cf is not None and cf.status == "proved" and cf.limit is not None
+                and cf.limit.is_finite,
                 closed_form=cf.expr if cf else None, limit=cf.limit if cf else None,
                 first=[str(r) for r in risk_ratios(wf)])
 
