@@ -11,7 +11,7 @@ obvious baseline run in the same process:
 * building a preset workflow for G = 500 (validated in its constructor) against
   :meth:`Workflow.from_data` of the same data, which parses every number first;
 * lim R_k of augment to 100 digits with its bound (``numerics.precision.limit_estimate``),
-  cold (closed form derived in this process) and warm, against naive mpmath summation
+  cold (closed form derived and proved in this process) and warm, against naive mpmath summation
   of 1/j^2 (timed on 10^5 terms and extrapolated to the ~10^100 terms its 1/n tail
   needs) and against ``mpmath.nsum`` (fast, but with no error bound).
 
@@ -21,7 +21,6 @@ under 0.5 s.
 
 from __future__ import annotations
 
-import importlib
 import sys
 import time
 from collections import defaultdict
@@ -111,10 +110,10 @@ def numpy_loop_ratios(workflow):
 # ---------------------------------------------------------------------- sections
 def bench_limit():
     """lim R_k of augment to 100 digits: cold (closed form derived here), warm, and the tail route."""
-    cf_module = importlib.import_module("theory.closed_form")  # the module: theory.closed_form is the function
     from numerics.precision import limit_estimate
+    from theory.proofs import clear_cache
 
-    cf_module._CACHE.clear()
+    clear_cache()
     cold, estimate = clock(lambda: limit_estimate("augment", 100))
     warm, _ = clock(lambda: limit_estimate("augment", 100), repeat=5)
     tail, tail_estimate = clock(lambda: limit_estimate("augment", 100, route="tail"), repeat=5)

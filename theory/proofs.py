@@ -24,15 +24,14 @@ the size of the numbers), without building the G-generation workflow
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 import flint
 import sympy as sp
 
 from .families import Family, family_of
-from .recurrence import Recurrence
+from .recurrence import Recurrence, fraction
 
-__all__ = ["Proof", "FamilyProof", "prove", "PROVED", "CONJECTURED", "TERMS"]
+__all__ = ["Proof", "FamilyProof", "prove", "clear_cache", "PROVED", "CONJECTURED", "TERMS"]
 
 PROVED, CONJECTURED = "proved", "conjectured"
 TERMS = 40          # exact terms a family's checks (and a conjecture's search) run over
@@ -145,7 +144,7 @@ class FamilyProof:
         >>> [str(r) for r in prove("window:2").ratios(6)]
         ['1', '5/4', '29/16', '141/64', '685/256', '3181/1024']
         """
-        return [Fraction(int(v.p), int(v.q)) for v in self.ratios_fmpq(G)]
+        return [fraction(v) for v in self.ratios_fmpq(G)]
 
     def ratios_fmpq(self, G):
         """R_1..R_G as FLINT rationals (the fast path: no conversion to Fraction).
@@ -232,6 +231,15 @@ def prove(family):
     if fam.key not in _CACHE:
         _CACHE[fam.key] = _prove(fam)
     return _CACHE[fam.key]
+
+
+def clear_cache():
+    """Forget every derivation made in this process (state-space forms, recurrences, proofs): for benchmarks."""
+    import importlib
+
+    _CACHE.clear()
+    for name in ("derivation", "state_space"):  # the modules (theory.state_space is also a function's name)
+        importlib.import_module(f"{__package__}.{name}")._CACHE.clear()
 
 
 def _exact_prefix(fam, count):

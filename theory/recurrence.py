@@ -21,7 +21,7 @@ from fractions import Fraction
 import flint
 import sympy as sp
 
-__all__ = ["k", "R", "Recurrence", "rational", "poly_expr"]
+__all__ = ["k", "R", "Recurrence", "rational", "poly_expr", "fraction"]
 
 k = sp.Symbol("k", integer=True, positive=True)
 """The generation index of every closed form and recurrence."""
@@ -72,6 +72,17 @@ def poly_expr(p, symbol=k):
 def _q(x):
     x = Fraction(x)
     return flint.fmpq(x.numerator, x.denominator)
+
+
+def fraction(q):
+    """A FLINT rational as a Fraction without a second gcd (FLINT keeps p/q in lowest terms).
+
+    Fraction(p, q) would divide by gcd(p, q) again, which for the thousands of digits of
+    a late ratio costs more than computing it.
+    """
+    out = object.__new__(Fraction)
+    out._numerator, out._denominator = int(q.p), int(q.q)
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -182,7 +193,7 @@ class Recurrence:
         (:meth:`leading_zeros`) in the range.
         """
         values = self.extend_fmpq([_q(x) for x in initial], upto, first)
-        return [Fraction(int(v.p), int(v.q)) for v in values]
+        return [fraction(v) for v in values]
 
     def extend_fmpq(self, initial, upto, first=None):
         """As :meth:`extend`, with FLINT rationals in and out (no conversion cost)."""
@@ -202,8 +213,10 @@ class Recurrence:
             p0 = flint.fmpq_poly([_q(c) for c in self.coefficients[0]])
             rhs = flint.fmpq_poly([_q(c) for c in self.rhs])
             return [rhs(flint.fmpq(n)) / p0(flint.fmpq(n)) for n in range(first, upto + 1)]
-        if self.constant_coefficients:
+        if self.constant_coefficients and d >= 3:
+            # many terms per step: integers over one growing denominator, one gcd per term at the end
             return self._extend_constant(list(initial), count)
+        # few terms per step: FLINT's rational arithmetic, whose gcds mostly involve small numbers
         return self._extend_polynomial(list(initial), first, count)
 
     def _extend_constant(self, values, count):
