@@ -57,6 +57,7 @@ _SYNTHETIC_PARTS = [[], ["S[:]"], ["S[-1]"], ["S[-2]"], ["S[-1:]"], ["S[-2:]"], 
                     ["S[-2:]", "S[-4]"]]
 _REAL_PARTS = [[], ["R0"], ["R[0]"], ["R[-1]"], ["R0", "R[0]"], ["R[-1:]"], ["R[:]"], ["R0", "R[-1]"]]
 RULE_COUNTS = st.sampled_from([Fraction(1, 4), Fraction(1, 6), Fraction(1, 3)])  # at most every size in SIZES
+RULE_WEIGHTS = st.sampled_from([Fraction(1), Fraction(1, 2), Fraction(2), Fraction(0)])
 
 
 @st.composite
@@ -76,7 +77,7 @@ def rule_data(draw, synthetic=None, real=None):
         if draw(st.integers(0, 2)) == 0:
             entry["count"] = rational_to_data(draw(RULE_COUNTS))
         if weighted:
-            entry["weight"] = rational_to_data(draw(st.sampled_from([Fraction(1), Fraction(1, 2), Fraction(2), Fraction(0)])))
+            entry["weight"] = rational_to_data(draw(RULE_WEIGHTS))
         fit.append(entry)
     if weighted and all(Fraction(e["weight"]) == 0 for e in fit):
         fit[0]["weight"] = 1

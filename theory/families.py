@@ -31,7 +31,6 @@ relative names the family reads the same way.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -42,12 +41,10 @@ from .presets import is_preset_spec, preset
 from .rationals import format_rational
 from .recurrence import k
 from .workflow import FitEntry, Generation, Workflow, WorkflowError
+from .workflow_format import ABSOLUTE, RANGE, RELATIVE
 
 __all__ = ["RuleEntry", "Rule", "Family", "family_of", "preset_family", "resolve"]
 
-_ABSOLUTE = re.compile(r"^(R|S)(\d+)$")
-_SINGLE = re.compile(r"^(R|S)\[(-?\d+)\]$")
-_RANGE = re.compile(r"^(R|S)\[(?:(-\d+))?:\]$")
 ONE = Fraction(1)
 
 
@@ -102,15 +99,15 @@ class RuleEntry:
         """A rule entry from a :class:`FitEntry` of a ``then`` rule."""
         name = entry.batch
         count, weight = _expr(entry.count), _expr(entry.weight)
-        if m := _ABSOLUTE.match(name):
+        if m := ABSOLUTE.match(name):
             return cls(m.group(1), "absolute", int(m.group(2)), count, weight)
-        if m := _SINGLE.match(name):
+        if m := RELATIVE.match(name):
             offset = int(m.group(2))
             if offset > 0 or (m.group(1) == "S" and offset == 0):
                 raise WorkflowError(f"the 'then' rule names {name!r}, which never exists at the generation "
                                     "being built (use R[0] or a negative offset)")
             return cls(m.group(1), "single", offset, count, weight)
-        if m := _RANGE.match(name):
+        if m := RANGE.match(name):
             start = m.group(2)
             return cls(m.group(1), "range" if start else "all", -int(start) if start else None, count, weight)
         raise WorkflowError(f"bad batch name {name!r} in the 'then' rule")
@@ -318,7 +315,7 @@ def preset_family(spec):
 # ---------------------------------------------------------------------- rule workflows
 def _listed_prefix(workflow):
     """The fewest leading generations after which every generation is the rule's own instance."""
-    from .workflow import _instantiate
+    from .workflow_format import _instantiate
 
     gens = list(workflow.generations)
     sizes = workflow.batch_sizes()
@@ -397,8 +394,12 @@ def family_of(spec):
 
 
 def _rule_family(workflow, name=None):
+    from .workflow_format import with_rule
+
     prefix = _listed_prefix(workflow)
-    base = Workflow(prefix, workflow.real, workflow.then, workflow.name)
+    # a Workflow lists at least one generation: the rule's own first instance if the prefix is empty
+    base = Workflow(with_rule(prefix, workflow.then, max(len(prefix), 1), workflow.name), workflow.real,
+                    workflow.then, workflow.name)
     return Family(name or workflow.name or "workflow", workflow.real, prefix, Rule.from_generation(workflow.then),
                   source=base)
 

@@ -23,7 +23,6 @@ import sympy as sp
 from .process import risk_ratios
 from .rationals import as_sympy
 from .recurrence import R, k
-from .workflow import Workflow
 
 __all__ = ["latex_pieces", "latex_snippet", "model_risk_latex", "ratio_table", "display_form", "tex_text"]
 
