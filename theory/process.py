@@ -23,7 +23,9 @@ Every public function takes a workflow as :data:`theory.presets.WorkflowLike` (a
 ``.json``/``.toml`` path) and an optional number of generations ``G``, normalised
 once by :func:`theory.presets.load_workflow`. The exact path
 runs over FLINT rationals (forward substitution for sparse feedback, a dense
-solve otherwise); the float64 path uses LAPACK on the same system.
+solve otherwise); the float64 path (:mod:`theory.compact`) keeps each generation's fit
+as arrays of batch indices and float shares, reads a file of listed generations without
+building a Workflow, and uses LAPACK (or forward substitution) on the same system.
 """
 
 from __future__ import annotations
@@ -363,11 +365,9 @@ def covariance_float(workflow: WorkflowLike, G=None) -> np.ndarray:
     >>> covariance_float("augment", 2).tolist()
     [[1.0, 1.0], [1.0, 1.25]]
     """
-    import numpy as np
+    from .compact import compact_form
 
-    lf = linear_form(workflow, G)
-    loadings = lf.loadings_float()
-    return (loadings * np.array(lf.variances, dtype=float)) @ loadings.T
+    return compact_form(workflow, G).covariance()
 
 
 def risk_ratios_float(workflow: WorkflowLike, G=None) -> np.ndarray:
@@ -388,9 +388,6 @@ def risk_ratios_float(workflow: WorkflowLike, G=None) -> np.ndarray:
     >>> risk_ratios_float("discard", 3).tolist()
     [1.0, 2.0, 3.0]
     """
-    import numpy as np
+    from .compact import compact_form
 
-    lf = linear_form(workflow, G)
-    loadings = lf.loadings_float()
-    var = (loadings**2) @ np.array(lf.variances, dtype=float)
-    return var / var[0]
+    return compact_form(workflow, G).risk_ratios()
