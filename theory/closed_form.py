@@ -179,6 +179,17 @@ def closed_form(family):
 def family_terms(family, N):
     """The exact risk ratios R_1..R_N of a family (from its proved recurrence where there is one).
 
+    Parameters
+    ----------
+    family : WorkflowLike
+        A family, as for :func:`closed_form`.
+    N : int
+        How many generations.
+
+    Returns
+    -------
+    list of Fraction
+
     Examples
     --------
     >>> [str(r) for r in family_terms("subsample", 3)]
@@ -192,6 +203,16 @@ def family_terms(family, N):
 def risk_limit(family):
     """lim_{k -> oo} R_k of a family (None when unknown); see :func:`theory.proofs.prove` for its status.
 
+    Parameters
+    ----------
+    family : WorkflowLike
+        A family, as for :func:`closed_form`.
+
+    Returns
+    -------
+    sympy.Expr or None
+        ``oo`` when R_k grows without bound.
+
     Examples
     --------
     >>> risk_limit("augment"), risk_limit("subsample"), risk_limit("window:2")
@@ -204,6 +225,16 @@ def risk_limit(family):
 
 def risk_bound(family):
     """The proved bound of R_k by its limit (None when R_k is not provably monotone with a finite limit).
+
+    Parameters
+    ----------
+    family : WorkflowLike
+        A family, as for :func:`closed_form`.
+
+    Returns
+    -------
+    Bound or None
+        None also when the family's results are only conjectured.
 
     Examples
     --------
@@ -223,6 +254,17 @@ def closed_form_from_terms(terms, name="sequence"):
     The recurrence is found from the terms (:func:`theory.recurrence_search.find_recurrence`),
     so the result agrees with every term given and proves nothing beyond them: its
     ``status`` is ``"conjectured"`` and it carries no bound. Give at least 40 terms.
+
+    Parameters
+    ----------
+    terms : sequence of rationals
+        R_1, R_2, ..., exactly (at least 16).
+    name : str
+        What to call the sequence.
+
+    Returns
+    -------
+    ClosedForm or None
 
     Examples
     --------

@@ -70,6 +70,12 @@ class DerivedRecurrence:
         chi_T in the symbol x, for constant coefficients.
     minimal : sympy.Poly or None
         The minimal polynomial mu of the sequence (constant coefficients).
+
+    Examples
+    --------
+    >>> dr = derive_recurrence("window:2")
+    >>> dr.moment_dimension, dr.characteristic.degree(), dr.recurrence.start
+    (3, 4, 3)
     """
 
     state_space: StateSpace
@@ -83,6 +89,9 @@ class DerivedRecurrence:
 
     def __repr__(self):
         return f"DerivedRecurrence({self.recurrence.equation()}, k >= {self.recurrence.start}; {self.method})"
+
+    def _repr_latex_(self):
+        return self.recurrence._repr_latex_()
 
 
 _CACHE: dict = {}

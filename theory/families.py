@@ -265,6 +265,12 @@ class Family:
         listed = f"{self.P} listed generation{'s' if self.P != 1 else ''}, then " if self.P else ""
         return f"Family({self.name!r}: {listed}{self.rule})"
 
+    def _repr_latex_(self):
+        from .latex import tex_text
+
+        listed = f"{self.P} listed generations, then " if self.P else ""
+        return rf"$\text{{{tex_text(self.name)}: {listed}{tex_text(self.rule)}}}$"
+
 
 # ---------------------------------------------------------------------- presets as families
 def _whole(*names):

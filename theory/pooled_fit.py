@@ -37,6 +37,11 @@ class PooledFitIdentity:
     variance : sympy.Expr
         Var H_k / Var H_1 from the update (eps_{k-1} independent of H_{k-1}, unit variance).
     proved : bool
+
+    Examples
+    --------
+    >>> pooled_fit_identity().identity
+    Eq(k*H(k) - (k - 1)*H(k - 1), H(k - 1) + epsilon(k - 1))
     """
 
     definition: sp.Eq
@@ -53,6 +58,14 @@ def pooled_fit_identity():
     The proof is SymPy's: the two definitions for k and k - 1 are subtracted, the
     last summand is written as a one-term sum, and SymPy's sum simplification
     merges and cancels the sums.
+
+    Parameters
+    ----------
+    None
+
+    Returns
+    -------
+    PooledFitIdentity
 
     Examples
     --------

@@ -71,6 +71,11 @@ class Proof:
             return "Proof(None)"
         return f"Proof({self.status}, k >= {self.valid_from}: {self.method}; {len(self.steps)} steps)"
 
+    def _repr_latex_(self):
+        if self.status is None:
+            return r"$\text{nothing proved or conjectured}$"
+        return rf"$\text{{{self.status} for every }} k \geq {self.valid_from}$"
+
 
 @dataclass(frozen=True, eq=False)
 class FamilyProof:

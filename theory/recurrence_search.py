@@ -133,9 +133,17 @@ def find_recurrence(terms, held_out=HELD_OUT):
     then polynomial coefficients of order 1-2 and degree 1-4 with a polynomial
     right-hand side, starting at k0 = 1..6.
 
+    Parameters
+    ----------
+    terms : sequence of rationals
+        R_1, R_2, ...
+    held_out : int
+        How many of the last terms only check the recurrence.
+
     Returns
     -------
     Recurrence or None
+        Its ``origin`` says it is a conjecture beyond the terms given.
 
     Examples
     --------
