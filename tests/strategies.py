@@ -87,6 +87,21 @@ def rule_data(draw, synthetic=None, real=None):
     return rule
 
 
+def valid_rule_workflow(data, name="random family"):
+    """The Workflow of a family's data, if it is valid for the listed generations and eight more (else skip)."""
+    from hypothesis import assume
+
+    from theory import Workflow
+    from theory.workflow import WorkflowError
+
+    try:
+        wf = Workflow.from_data(data, name=name)
+        wf.expand(len(data["generations"]) + 8)
+    except WorkflowError:
+        assume(False)
+    return wf
+
+
 @st.composite
 def rule_family_data(draw, max_prefix=4):
     """A random family: a listed prefix of 0..max_prefix random generations, then a random rule."""

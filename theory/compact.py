@@ -231,30 +231,29 @@ def _from_data(data, G):
     if real is None:
         return None
     index, sizes, sources, names = {"R0": 0}, [real], [0], ["R0"]
+
+    def create(name, raw, source):
+        """Batch ``name`` of size ``raw`` exists from now on; False if the size is not a positive rational."""
+        size = rational(raw, True)
+        if size is not None:
+            index[name] = len(sizes)
+            sizes.append(size)
+            sources.append(source)
+            names.append(name)
+        return size is not None
+
     gens = []
     for k, gen in enumerate(listed[:G], start=1):
         if not isinstance(gen, dict) or set(gen) - {"fit", "new_real", "emit"}:
             return None
-        if "new_real" in gen:
-            size = rational(gen["new_real"], True)
-            if size is None:
-                return None
-            index[f"R{k}"] = len(sizes)
-            sizes.append(size)
-            sources.append(0)
-            names.append(f"R{k}")
+        if "new_real" in gen and not create(f"R{k}", gen["new_real"], 0):
+            return None
         compact = _generation(gen.get("fit"), index, sizes, sources, rational)
         if compact is None:
             return None
         gens.append(compact)
-        if "emit" in gen:
-            size = rational(gen["emit"], True)
-            if size is None:
-                return None
-            index[f"S{k}"] = len(sizes)
-            sizes.append(size)
-            sources.append(k)
-            names.append(f"S{k}")
+        if "emit" in gen and not create(f"S{k}", gen["emit"], k):
+            return None
     return CompactForm(G, tuple(gens), np.array([float(1 / s) for s in sizes]), tuple(names))
 
 

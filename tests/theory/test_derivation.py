@@ -7,13 +7,12 @@ import sympy as sp
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tests.strategies import rule_family_data
+from tests.strategies import rule_family_data, valid_rule_workflow
 from theory import Workflow
 from theory.derivation import derive_recurrence
 from theory.rational_functions import RationalFunction, dependence
 from theory.recurrence import Recurrence, k
 from theory.state_space import state_space
-from theory.workflow import WorkflowError
 
 x = sp.Symbol("x")
 
@@ -133,11 +132,7 @@ def test_a_rule_familys_derived_recurrence_is_an_identity_in_k(data):
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(rule_family_data())
 def test_a_random_familys_derived_recurrence_is_an_identity_in_k(data):
-    try:
-        wf = Workflow.from_data(data, name="random family")
-        wf.expand(len(data["generations"]) + 8)
-    except WorkflowError:
-        assume(False)
+    wf = valid_rule_workflow(data, "random family")
     ss = state_space(wf)
     assume(not ss.constant and ss.dimension <= 2)
     assert_identity_in_k(ss)

@@ -5,9 +5,9 @@ from fractions import Fraction
 
 import pytest
 import sympy as sp
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 
-from tests.strategies import rule_family_data
+from tests.strategies import rule_family_data, valid_rule_workflow
 from theory import Workflow, preset, variances
 from theory.families import family_of, preset_family
 from theory.recurrence import k
@@ -31,15 +31,6 @@ def test_a_presets_family_builds_the_preset(spec):
     fam = preset_family(spec)
     G = 2 * fam.P + 12
     assert family_workflow(fam, G).shares() == preset(spec, G).shares()
-
-
-def valid_rule_workflow(data):
-    try:
-        wf = Workflow.from_data(data, name="random family")
-        wf.expand(len(data["generations"]) + 8)
-    except WorkflowError:
-        assume(False)
-    return wf
 
 
 @SLOW_SETTINGS
