@@ -53,9 +53,10 @@ def workflow_data(draw, max_generations=6, subsample=True, weights=True, min_gen
 
 
 # Relative and absolute names a rule may use together without naming one batch twice.
+# An absolute synthetic name (S1) beside relative ones needs a listed prefix; other draws are skipped.
 _SYNTHETIC_PARTS = [[], ["S[:]"], ["S[-1]"], ["S[-2]"], ["S[-1:]"], ["S[-2:]"], ["S[-3:]"], ["S[-1]", "S[-3]"],
-                    ["S[-2:]", "S[-4]"]]
-_REAL_PARTS = [[], ["R0"], ["R[0]"], ["R[-1]"], ["R0", "R[0]"], ["R[-1:]"], ["R[:]"], ["R0", "R[-1]"]]
+                    ["S[-2:]", "S[-4]"], ["S1", "S[-2]"], ["S1"]]
+_REAL_PARTS = [[], ["R0"], ["R[0]"], ["R[-1]"], ["R0", "R[0]"], ["R[-1:]"], ["R[-2:]"], ["R[:]"], ["R0", "R[-1]"]]
 RULE_COUNTS = st.sampled_from([Fraction(1, 4), Fraction(1, 6), Fraction(1, 3)])  # at most every size in SIZES
 RULE_WEIGHTS = st.sampled_from([Fraction(1), Fraction(1, 2), Fraction(2), Fraction(0)])
 

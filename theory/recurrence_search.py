@@ -71,7 +71,11 @@ def _found(fit, checked):
 def _constant_recurrence(terms, fit):
     """A constant-coefficient recurrence found from terms[:fit] and checked on all, or None."""
     L, c = berlekamp_massey(terms[:fit])
-    if L == 0 or 2 * L + 4 > fit:
+    if L == 0:
+        # every term is 0 (Berlekamp-Massey's empty recurrence): the order-0 relation R(k) = 0
+        rec = Recurrence(((Fraction(1),),), (Fraction(0),), 1, _found(fit, len(terms)))
+        return rec if rec.holds(terms) else None
+    if 2 * L + 4 > fit:
         return None
     char = [c[L - i] for i in range(L + 1)]        # characteristic polynomial, constant term first
     shift = next(i for i, a in enumerate(char) if a != 0)
@@ -155,6 +159,8 @@ def find_recurrence(terms, held_out=HELD_OUT):
     Eq(R(k + 1), R(k) + (k + 1)**(-2))
     >>> find_recurrence([Fraction(1, 2 ** (n * n)) for n in range(1, 30)]) is None
     True
+    >>> find_recurrence([Fraction(0)] * 20).equation()
+    Eq(R(k), 0)
     """
     terms = [Fraction(t) for t in terms]
     fit = len(terms) - held_out

@@ -7,7 +7,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from theory import Workflow, load_workflow, preset, risk_ratios, risk_ratios_float
@@ -249,6 +249,7 @@ def test_schur_cohn_agrees_with_numpy_roots(coeffs):
 @given(st.lists(st.fractions(min_value=-5, max_value=5, max_denominator=9), min_size=1, max_size=3),
        st.fractions(min_value=-2, max_value=2, max_denominator=5).filter(lambda x: x != 0),
        st.fractions(min_value=-3, max_value=3, max_denominator=4))
+@example(roots_seed=[Fraction(0)], ratio=Fraction(1), offset=Fraction(-1))  # the all-zero sequence
 def test_recurrences_of_generated_sequences_are_found(roots_seed, ratio, offset):
     # x_n = offset + ratio^n + sum_i c_i n^i: C-finite, so a recurrence must be found and proved.
     def term(n):
