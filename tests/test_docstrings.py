@@ -72,19 +72,11 @@ def _documented_callables():
 
 CALLABLES = _documented_callables()
 
-# theory.closed_form is being rewritten (proofs for every k); its names join the check with the rewrite.
-# Strict: a name that passes must leave this list.
-PENDING = {"theory.risk_limit", "theory.risk_bound", "theory.find_recurrence",
-           "theory.closed_form_from_terms", "theory.pooled_fit_identity"}
-
-
 def test_every_package_exports_something_documented():
     assert {q.split(".")[0] for q, _ in CALLABLES} == set(PACKAGES)
 
 
-@pytest.mark.parametrize("qualified, obj", [
-    pytest.param(q, obj, id=q, marks=[pytest.mark.xfail(strict=True, reason="closed_form.py is being rewritten")]
-                 if q in PENDING else []) for q, obj in CALLABLES])
+@pytest.mark.parametrize("qualified, obj", [pytest.param(q, obj, id=q) for q, obj in CALLABLES])
 def test_exported_callable_has_numpydoc_parameters_and_returns(qualified, obj):
     found = sections(obj.__doc__)
     wanted = signature_names(obj)

@@ -27,6 +27,7 @@ NUMERIC = {"numpy", "mpmath", "flint"}
 # an example is still checked on --help and on an argument error.
 EXAMPLES = {
     "risk": ["risk", "augment", "--generations", "5"],
+    "prove": ["prove", "window:2", "--json"],
     "simulate": ["simulate", "--model", "gaussian-mean", "--workflow", "augment", "--n", "10", "--generations",
                  "3", "--replicates", "250", "--seed", "1"],
     "verify": ["verify", "--quick", "--out", "report"],
@@ -104,6 +105,12 @@ def test_risk_imports_neither_scipy_nor_matplotlib_and_again_not_even_sympy(tmp_
     again_loaded, again = run_command(EXAMPLES["risk"], env)
     assert again.splitlines()[:-1] == out.splitlines()[:-1]    # the last line lists the modules
     assert not again_loaded & HEAVY, sorted(again_loaded & HEAVY)
+
+
+def test_prove_imports_sympy_and_nothing_else_heavy():
+    loaded, out = run_command(EXAMPLES["prove"])
+    assert json.loads(out.splitlines()[0])["status"] == "proved"
+    assert not loaded & (HEAVY - {"sympy"}) and "numpy" not in loaded, sorted(loaded & (HEAVY | {"numpy"}))
 
 
 def test_risk_of_a_workflow_file_is_derived_again_when_the_file_changes(tmp_path):

@@ -101,6 +101,9 @@ class FamilyProof:
     derivation : DerivedRecurrence or None
         The state-space derivation (None for a conjecture).
     solution : Solution or None
+        The closed form's solution of the recurrence, with its checks.
+    limit_checks : tuple of str
+        The steps of the argument that give the limit.
 
     Examples
     --------
