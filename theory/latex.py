@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import flint
 import sympy as sp
 
 from .process import risk_ratios
-from .rationals import as_sympy
 from .recurrence import R, k
 
 __all__ = ["latex_pieces", "latex_snippet", "model_risk_latex", "ratio_table", "display_form", "tex_text"]
@@ -98,11 +98,20 @@ def ratio_table(workflow, digits=6):
             r"$k$ & $R_k$ & $R_k$ (decimal) & $\mathrm{ARE}_k = 1/R_k$ \\", r"\midrule"]
     ratios = workflow if isinstance(workflow, list | tuple) else risk_ratios(workflow)
     for n, r in enumerate(ratios, start=1):
-        r = Fraction(int(r.p), int(r.q)) if hasattr(r, "p") else Fraction(r)
-        exact = as_sympy(r)
-        rows.append(f"{n} & ${_latex(exact)}$ & {float(r):.{digits}f} & {float(1 / r):.{digits}f} \\\\")
+        if not isinstance(r, flint.fmpq):
+            r = Fraction(r)
+            r = flint.fmpq(r.numerator, r.denominator)
+        value = float(r)
+        rows.append(f"{n} & ${_rational_tex(r)}$ & {value:.{digits}f} & {1 / value:.{digits}f} \\\\")
     rows += [r"\bottomrule", r"\end{tabular}"]
     return "\n".join(rows)
+
+
+def _rational_tex(q):
+    r"""A FLINT rational as ``\frac{p}{q}``, written by FLINT: exact values of thousands of digits print too."""
+    p, d = q.p, q.q
+    sign = "- " if p < 0 else ""
+    return f"{sign}{abs(p)}" if d == 1 else rf"{sign}\frac{{{abs(p)}}}{{{d}}}"
 
 
 def _from(n):

@@ -9,7 +9,7 @@ import pytest
 
 from proofs_check.cli import main
 from tests.tools import system_tool
-from theory import preset, risk_ratios
+from theory import preset, prove, risk_ratios
 
 RULE = {"name": "large first batch, then pooled",
         "generations": [{"fit": [{"batch": "R0"}], "emit": 2}],
@@ -101,6 +101,8 @@ def test_risk_states_no_bound_for_a_conjecture(capsys, monkeypatch):
     monkeypatch.setattr(derivation, "MAX_ORDER", 2)
     monkeypatch.setattr(proofs, "_CACHE", {})
     monkeypatch.setattr(derivation, "_CACHE", {})
+    monkeypatch.setenv("PI2OVER6_CACHE_DIR", "")      # no output kept from an earlier (proved) run
+    monkeypatch.setattr("theory.derivation_cache._memory", {})
     status, out, _ = run(["risk", "mix:2", "-G", "4", "--json"], capsys)
     data = json.loads(out)
     assert status == 0 and data["proof"]["status"] == "conjectured"
@@ -108,3 +110,17 @@ def test_risk_states_no_bound_for_a_conjecture(capsys, monkeypatch):
     assert data["ratio"] == [str(r) for r in risk_ratios(preset("mix:2", 4))]
     status, out, _ = run(["risk", "mix:2", "-G", "4"], capsys)
     assert "CONJECTURED, not proved" in out and "bound:" not in out
+
+
+def test_risk_prints_exact_values_longer_than_pythons_int_string_limit(capsys):
+    # weighted:0.618's R_900 has a denominator of 4853 digits, past the 4300 Python converts by default
+    G = 900
+    last = prove("weighted:0.618").ratios_fmpq(G)[-1]
+    assert len(str(last.q)) > 4300
+    status, out, err = run(["risk", "weighted:0.618", "-G", str(G)], capsys)
+    assert status == 0 and err == ""
+    row = out.splitlines()[G + 1]   # a title line, the header, then generations 1..G
+    assert row.split()[:2] == [str(G), str(last)] and float(row.split()[2]) == pytest.approx(float(last))
+    status, out, err = run(["risk", "weighted:0.618", "-G", str(G), "--latex"], capsys)
+    assert status == 0 and err == ""
+    assert rf"{G} & $\frac{{{last.p}}}{{{last.q}}}$" in out
