@@ -85,6 +85,22 @@ def fraction(q):
     return out
 
 
+def _growth(a):
+    """The least q with a_i q^(d-i) an integer for every i: per prime p, ceil(v_p(den a_i) / (d - i)).
+
+    Scaling R_n by q^n keeps a constant-coefficient recurrence in integers; the least
+    such q keeps the integers as short as the true denominators allow (the lcm of the
+    denominators would make them several times longer).
+    """
+    d, exponents = len(a), {}
+    for i, x in enumerate(a):
+        if x.denominator == 1:
+            continue
+        for p, e in flint.fmpz(x.denominator).factor():
+            exponents[int(p)] = max(exponents.get(int(p), 0), -(-int(e) // (d - i)))
+    return math.prod(p**e for p, e in exponents.items())
+
+
 @dataclass(frozen=True, eq=False)
 class Recurrence:
     """sum_i p_i(k) R(k+i) = q(k) for every k >= ``start``, with p_i, q polynomials over QQ.
@@ -225,27 +241,25 @@ class Recurrence:
         lead = self.coefficients[-1][0]
         a = [-(_trim(p)[0] if _trim(p) else Fraction(0)) / lead for p in self.coefficients[:-1]]
         b = _peval(self.rhs, 0) / lead
-        q = math.lcm(*(x.denominator for x in a), b.denominator)
-        s = math.lcm(*(int(v.q) for v in values))
-        alpha = [flint.fmpz(int(x * q)) for x in a]           # a_i = alpha_i / q
-        beta = flint.fmpz(int(b * q))                          # b = beta / q
+        q = _growth(a)
+        s = math.lcm(*(int(v.q) for v in values), b.denominator)
         # N_n = s q^n R_n; R_{n+d} = sum a_i R_{n+i} + b gives
-        # N_{n+d} = sum alpha_i q^(d-1-i) N_{n+i} + beta s q^(n+d-1).
-        weights = [alpha[i] * flint.fmpz(q) ** (d - 1 - i) for i in range(d)]
-        N = [flint.fmpz(int(v.p) * (s // int(v.q))) * flint.fmpz(q) ** i for i, v in enumerate(values)]
-        qf, power = flint.fmpz(q), flint.fmpz(q) ** (d - 1)
-        scale = flint.fmpz(s)
+        # N_{n+d} = sum a_i q^(d-i) N_{n+i} + b s q^(n+d), every coefficient an integer.
+        weights = [flint.fmpz(int(x * q ** (d - i))) for i, x in enumerate(a)]
+        qf = flint.fmpz(q)
+        constant, power = flint.fmpz(int(b * s)), qf**d
+        N = [flint.fmpz(int(v.p) * (s // int(v.q))) * qf**i for i, v in enumerate(values)]
         out = list(values)
-        denominators = [scale * qf**i for i in range(d)]
+        denominator = flint.fmpz(s) * qf ** (d - 1)
         for n in range(count - d):
-            new = beta * scale * power
+            new = constant * power
             for w, x in zip(weights, N[n:n + d], strict=True):
                 if w:
                     new += w * x
             N.append(new)
             power *= qf
-            denominators.append(denominators[-1] * qf)
-            out.append(flint.fmpq(new, denominators[-1]))
+            denominator *= qf
+            out.append(flint.fmpq(new, denominator))
         return out
 
     def _extend_polynomial(self, values, first, count):

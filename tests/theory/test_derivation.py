@@ -169,14 +169,15 @@ def test_dependence_finds_a_planted_relation(basis, weights):
         assert sum((c * v[j] for c, v in zip(found, vectors, strict=True)), RationalFunction.constant(0)) == planted[j]
 
 
-@given(st.lists(rationals, min_size=1, max_size=4), rationals, st.lists(rationals, min_size=4, max_size=4))
-def test_extend_constant_equals_a_fraction_loop(coefficients, constant, initial):
-    lead = Fraction(1)
+@given(st.lists(rationals, min_size=1, max_size=6), rationals, st.lists(rationals, min_size=6, max_size=6),
+       rationals.filter(lambda x: x != 0))
+def test_extend_constant_equals_a_fraction_loop(coefficients, constant, initial, lead):
+    # orders up to 6 with any leading coefficient: the integer path scales by the least growth factor
     rec = Recurrence(tuple((c,) for c in coefficients) + ((lead,),), (constant,), 3)
     d = rec.order
     values = list(initial[:d])
     for n in range(3, 40):
-        values.append(constant - sum(c * values[n - 3 + i] for i, c in enumerate(coefficients)))
+        values.append((constant - sum(c * values[n - 3 + i] for i, c in enumerate(coefficients))) / lead)
     assert rec.extend(initial[:d], 3 + len(values) - 1) == values
 
 
