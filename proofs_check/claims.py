@@ -54,19 +54,31 @@ True
 from __future__ import annotations
 
 import time
-import zlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .budgets import (  # noqa: F401  (the budgets are part of the claims API)
+    BLOCK_REPLICATES,
+    FULL,
+    PILOT_BLOCKS,
+    QUICK,
+    REPLICATES,
+    RESOLUTION,
+    Budget,
+    Tolerance,
+    budget_named,
+)
 from .checks import FAIL, PASS, Check, agrees, at_most, check, close  # what evidence yields (checks.py)
 
-if TYPE_CHECKING:  # numerics' own function, imported on first use (module __getattr__ below)
+if TYPE_CHECKING:  # numerics' own function, and the runner, imported on first use (module __getattr__ below)
     from numerics.uncertainty import ratio_stderr
 
+    from .runner import LedgerError, LedgerRun, verify
+
 __all__ = ["KINDS", "PASS", "FAIL", "NA", "VERIFIED", "FAILED", "Source", "Check", "Figure", "Evidence",
-           "Budget", "QUICK", "FULL", "Claim", "ClaimResult", "LedgerRun", "Registry", "check", "close",
-           "agrees", "at_most", "ratio_stderr", "verify", "budget_named"]
+           "Budget", "Tolerance", "QUICK", "FULL", "Claim", "ClaimResult", "LedgerRun", "Registry", "check", "close",
+           "agrees", "at_most", "ratio_stderr", "verify", "budget_named", "LedgerError"]
 
 KINDS = ("symbolic", "numeric", "monte_carlo")
 NA = "n/a"
@@ -129,11 +141,15 @@ class Source:
 
 def __getattr__(name):
     # ``ratio_stderr`` is numerics' own (one standard error of a ratio everywhere), imported on first
-    # use so that the command line starts without importing numerics
+    # use so that the command line starts without importing numerics; the runner imports this module
     if name == "ratio_stderr":
         from numerics.uncertainty import ratio_stderr
 
         return ratio_stderr
+    if name in ("verify", "LedgerRun", "LedgerError"):
+        from . import runner
+
+        return getattr(runner, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -166,85 +182,6 @@ class Figure:
     points: tuple = ()
     logy: bool = False
     hlines: tuple = ()  # (label, y)
-
-
-# --------------------------------------------------------------------------- budgets
-@dataclass(frozen=True)
-class Budget:
-    """How much Monte Carlo to spend, and the master seed.
-
-    ``quick`` (the default) keeps ``pi2over6 verify`` within a couple of minutes on
-    two cores; ``full`` spends about ten times as much.
-
-    Parameters
-    ----------
-    name : {"quick", "full"}
-        The size of the Monte Carlo budget.
-    seed : int
-        The master seed; each claim spawns its own stream (:meth:`for_claim`).
-    claim_id : str
-        The claim this budget is bound to ("" for the ledger's).
-
-    Examples
-    --------
-    >>> QUICK.pick(2000, 20000), FULL.pick(2000, 20000)
-    (2000, 20000)
-    >>> QUICK.replicates("cheap"), FULL.replicates("cheap")
-    (40000, 400000)
-    >>> QUICK.stream("augment") == QUICK.stream("augment") != QUICK.stream("discard")
-    True
-    """
-
-    name: str = "quick"
-    seed: int = 20241029
-    claim_id: str = ""
-
-    def __post_init__(self):
-        if self.name not in ("quick", "full"):
-            raise ValueError(f"budget must be 'quick' or 'full', got {self.name!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"the master seed must be a non-negative integer, got {self.seed!r}")
-
-    def pick(self, quick, full):
-        """The quick or the full value."""
-        return quick if self.name == "quick" else full
-
-    def replicates(self, cost):
-        """Monte Carlo replicates for a simulation of the given ``cost``.
-
-        ``"cheap"``: models drawn through sufficient statistics; ``"points"``: models
-        that need every point (median, KDE); ``"iterative"``: fits by Newton's method
-        (logistic); ``"process"``: the Gaussian-process simulator.
-        """
-        if cost not in REPLICATES:
-            raise ValueError(f"cost must be one of {', '.join(REPLICATES)}, got {cost!r}")
-        return self.pick(*REPLICATES[cost])
-
-    def stream(self, *labels):
-        """A stream key (for ``numerics.montecarlo.simulate(..., stream=...)``), fixed per claim and label."""
-        return tuple(zlib.crc32(str(x).encode()) for x in (self.claim_id, *labels))
-
-    def for_claim(self, claim_id):
-        return Budget(self.name, self.seed, claim_id)
-
-
-REPLICATES = {"cheap": (40000, 400000), "points": (10000, 100000), "iterative": (3000, 30000),
-              "process": (200000, 2000000)}
-"""Replicates per cost class: (quick, full)."""
-
-QUICK, FULL = Budget("quick"), Budget("full")
-
-
-def budget_named(name, seed=None):
-    """The budget called ``name`` ('quick' or 'full'), optionally with another master seed.
-
-    Examples
-    --------
-    >>> budget_named("full", 7)
-    Budget(name='full', seed=7, claim_id='')
-    """
-    base = Budget(name)
-    return base if seed is None else Budget(name, int(seed))
 
 
 # --------------------------------------------------------------------------- evidence
@@ -400,12 +337,12 @@ class Claim:
         -------
         ClaimResult
         """
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         bound = budget.for_claim(self.id)
         evidence = {kind: run_evidence(kind, getattr(self, kind), bound) for kind in KINDS}
         ran = [e for e in evidence.values() if e.status != NA]
         status = VERIFIED if ran and all(e.status == PASS for e in ran) else FAILED
-        return ClaimResult(self, evidence, status, time.perf_counter() - start)
+        return ClaimResult(self, evidence, status, time.perf_counter() - start, time.process_time() - cpu)
 
 
 @dataclass(frozen=True)
@@ -421,13 +358,20 @@ class ClaimResult:
     status : {"verified", "failed"}
         Verified when every kind of evidence it has passes.
     seconds : float
-        The time it took.
+        The wall time of the claim's evidence.
+    cpu_seconds : float
+        The processor time of the process that ran it.
+    rendered : dict
+        Files made from the result where it was computed (e.g. its figures, drawn by
+        :func:`proofs_check.report.render_claim_figures` in the worker), keyed as the maker chooses.
     """
 
     claim: Claim
     evidence: dict
     status: str
     seconds: float
+    cpu_seconds: float = 0.0
+    rendered: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __repr__(self):
         kinds = ", ".join(f"{KIND_TITLES[k]} {self.evidence[k].status}" for k in KINDS)
@@ -446,63 +390,7 @@ class ClaimResult:
         return {"id": c.id, "statement": c.statement, "latex": c.latex, "source": c.source.cite(),
                 "reference": c.source.full(),
                 "evidence": {kind: self.evidence[kind].to_json_dict() for kind in KINDS},
-                "status": self.status, "seconds": round(self.seconds, 3)}
-
-
-@dataclass(frozen=True)
-class LedgerRun:
-    """The outcome of verifying a list of claims under one budget.
-
-    Attributes
-    ----------
-    results : tuple of ClaimResult
-        One per claim, in ledger order.
-    budget : Budget
-        The budget the claims ran under.
-    seconds : float
-        The time it took.
-    """
-
-    results: tuple
-    budget: Budget
-    seconds: float
-
-    def _table(self):
-        s = self.summary()
-        title = (f"LedgerRun: {s['verified']} of {s['claims']} claims verified ({s['budget']} budget, "
-                 f"seed {s['seed']}, {s['seconds']:.1f} s)")
-        header = ["claim", *(KIND_TITLES[k] for k in KINDS), "status"]
-        rows = [[r.claim.id, *(r.evidence[k].status for k in KINDS), r.status] for r in self.results]
-        return header, rows, title
-
-    def __repr__(self):
-        from theory.display import text_table
-
-        return text_table(*self._table())
-
-    def _repr_html_(self):
-        from theory.display import html_table
-
-        return html_table(*self._table())
-
-    @property
-    def verified(self):
-        """True when every claim is verified."""
-        return bool(self.results) and all(r.verified for r in self.results)
-
-    def summary(self):
-        counts = {VERIFIED: 0, FAILED: 0}
-        for r in self.results:
-            counts[r.status] += 1
-        per_kind = {kind: {s: sum(r.evidence[kind].status == s for r in self.results) for s in (PASS, FAIL, NA)}
-                    for kind in KINDS}
-        return {"claims": len(self.results), "verified": counts[VERIFIED], "failed": counts[FAILED],
-                "all_verified": self.verified, "evidence": per_kind, "budget": self.budget.name,
-                "seed": self.budget.seed, "seconds": round(self.seconds, 2),
-                "failed_ids": [r.claim.id for r in self.results if not r.verified]}
-
-    def to_json_dict(self):
-        return {"claims": [r.to_json_dict() for r in self.results], "summary": self.summary()}
+                "status": self.status, "seconds": round(self.seconds, 3), "cpu_seconds": round(self.cpu_seconds, 3)}
 
 
 # --------------------------------------------------------------------------- registry
@@ -581,45 +469,3 @@ class Registry:
                              f"{', '.join(self._claims)}")
         wanted = set(ids)
         return [c for c in self if c.id in wanted]
-
-
-def verify(claims, budget=QUICK, progress=None, starting=None):
-    """Verify ``claims`` (a Registry or a list of Claim) under ``budget``.
-
-    Parameters
-    ----------
-    claims : Registry or sequence of Claim
-        The claims, run in order.
-    budget : Budget
-        The Monte Carlo budget and master seed.
-    progress : callable, optional
-        Called with each finished :class:`ClaimResult`.
-    starting : callable, optional
-        Called with each claim before it runs.
-
-    Returns
-    -------
-    LedgerRun
-
-    Examples
-    --------
-    >>> c = Claim("one-is-one", "One equals one.", "1 = 1", Source("A", 2024, "T"),
-    ...           symbolic=lambda b: [check("1 == 1", 1 == 1)], numeric=lambda b: [check("1.0 == 1", 1.0 == 1)])
-    >>> run = verify([c])
-    >>> run.verified, run.summary()["verified"]
-    (True, 1)
-    >>> run
-    LedgerRun: 1 of 1 claims verified (quick budget, seed 20241029, ... s)
-    claim       symbolic  numeric  Monte Carlo  status
-    one-is-one  pass      pass     n/a          verified
-    """
-    start = time.perf_counter()
-    results = []
-    for claim in claims:
-        if starting is not None:
-            starting(claim)
-        result = claim.verify(budget)
-        results.append(result)
-        if progress is not None:
-            progress(result)
-    return LedgerRun(tuple(results), budget, time.perf_counter() - start)

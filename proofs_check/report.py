@@ -17,7 +17,8 @@ from pathlib import Path
 
 from .claims import KIND_TITLES, KINDS, NA, PASS, VERIFIED
 
-__all__ = ["write_report", "render_markdown", "render_latex", "render_figures", "tex_escape", "REPORT_FILES"]
+__all__ = ["write_report", "render_markdown", "render_latex", "render_figures", "render_figure", "render_claim_figures",
+           "tex_escape", "REPORT_FILES"]
 
 REPORT_FILES = ("report.md", "report.tex", "report.json")
 FIGURES = "figures"
@@ -81,11 +82,62 @@ def _details_line(details):
 
 
 # --------------------------------------------------------------------------- figures
-def render_figures(run, folder):
-    """Draw every figure of the run into ``folder`` as PNG and PDF; return {key: stem}."""
+def render_figure(spec):
+    """One :class:`~proofs_check.claims.Figure` drawn as ``{"png": bytes, "pdf": bytes}``.
+
+    The layout is computed once, for the PNG, and kept for the PDF.
+    """
+    import io
+
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure as MplFigure
 
+    fig = MplFigure(figsize=(6.0, 3.6), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    for label, x, y in spec.curves:
+        ax.plot(x, y, "-", lw=1.6, label=label)
+    for label, x, y, yerr in spec.points:
+        ax.errorbar(x, y, yerr=yerr, fmt="o", ms=3.5, capsize=2, label=label)
+    for label, y in spec.hlines:
+        ax.axhline(y, ls="--", lw=1, color="0.4", label=label)
+    if spec.logy:
+        ax.set_yscale("log")
+    ax.set_title(spec.title, fontsize=10)
+    ax.set_xlabel(spec.xlabel)
+    ax.set_ylabel(spec.ylabel)
+    ax.grid(alpha=0.3)
+    if spec.curves or spec.points or spec.hlines:
+        ax.legend(fontsize=7)
+    out = {}
+    for ext in ("png", "pdf"):
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=ext, dpi=110)
+        fig.set_layout_engine("none")   # the PDF keeps the PNG's layout
+        out[ext] = buffer.getvalue()
+    return out
+
+
+def render_claim_figures(result):
+    """``result`` with its figures drawn (PNG and PDF bytes in ``result.rendered``).
+
+    Meant for ``proofs_check.claims.verify(..., finish=render_claim_figures)``: each
+    worker then draws the figures of the claims it verified, beside the other claims'
+    evidence, and the report only writes the files.
+    """
+    from dataclasses import replace
+
+    rendered = {(kind, i): render_figure(spec) for kind in KINDS
+                for i, spec in enumerate(result.evidence[kind].figures)}
+    return replace(result, rendered={**result.rendered, **rendered})
+
+
+def render_figures(run, folder):
+    """Write every figure of the run into ``folder`` as PNG and PDF; return {key: stem}.
+
+    Figures already drawn where their claim was verified (``ClaimResult.rendered``) are
+    written as they are; the others are drawn here.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     stems = {}
@@ -93,25 +145,9 @@ def render_figures(run, folder):
         for kind in KINDS:
             for i, spec in enumerate(result.evidence[kind].figures):
                 stem = _slug(f"{result.claim.id}-{spec.name or i}")
-                fig = MplFigure(figsize=(6.0, 3.6), layout="constrained")
-                FigureCanvasAgg(fig)
-                ax = fig.add_subplot()
-                for label, x, y in spec.curves:
-                    ax.plot(x, y, "-", lw=1.6, label=label)
-                for label, x, y, yerr in spec.points:
-                    ax.errorbar(x, y, yerr=yerr, fmt="o", ms=3.5, capsize=2, label=label)
-                for label, y in spec.hlines:
-                    ax.axhline(y, ls="--", lw=1, color="0.4", label=label)
-                if spec.logy:
-                    ax.set_yscale("log")
-                ax.set_title(spec.title, fontsize=10)
-                ax.set_xlabel(spec.xlabel)
-                ax.set_ylabel(spec.ylabel)
-                ax.grid(alpha=0.3)
-                if spec.curves or spec.points or spec.hlines:
-                    ax.legend(fontsize=7)
-                fig.savefig(folder / f"{stem}.png", dpi=110)
-                fig.savefig(folder / f"{stem}.pdf")
+                drawn = result.rendered.get((kind, i)) or render_figure(spec)
+                for ext, data in drawn.items():
+                    (folder / f"{stem}.{ext}").write_bytes(data)
                 stems[(result.claim.id, kind, i)] = stem
     return stems
 
@@ -126,7 +162,9 @@ def _header_facts(run):
     s = run.summary()
     when = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return [f"budget **{s['budget']}**, master seed {s['seed']}", f"{s['claims']} claims", f"{s['verified']} verified",
-            f"{s['failed']} failed", f"{s['seconds']:.1f} s", when]
+            f"{s['failed']} failed",
+            f"{s['seconds']:.1f} s on {s['workers']} worker{'s' if s['workers'] > 1 else ''} "
+            f"({s['cpu_seconds']:.1f} s of processor time)", when]
 
 
 def render_markdown(run, stems, subset=None):

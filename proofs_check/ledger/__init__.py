@@ -79,8 +79,8 @@ def register(claim, replace=False):
     return LEDGER.register(claim, replace=replace)
 
 
-def verify_ledger(budget=QUICK, only=None, progress=None, registry=None):
-    """Verify the ledger (or the claims ``only`` names) under ``budget``.
+def verify_ledger(budget=QUICK, only=None, progress=None, registry=None, workers=1):
+    """Verify the ledger (or the claims ``only`` names) under ``budget`` on ``workers`` processes.
 
     Parameters
     ----------
@@ -92,9 +92,11 @@ def verify_ledger(budget=QUICK, only=None, progress=None, registry=None):
         Called with each finished :class:`~proofs_check.claims.ClaimResult`.
     registry : Registry, optional
         Claims to run instead of :data:`LEDGER`.
+    workers : int
+        Worker processes (1: every claim in this process); the results do not depend on it.
 
     Returns
     -------
     LedgerRun
     """
-    return _verify((registry or LEDGER).select(only), budget, progress=progress)
+    return _verify((registry or LEDGER).select(only), budget, progress=progress, workers=workers)

@@ -7,7 +7,7 @@ import numpy as np
 from theory import preset, risk_ratios
 from theory.rationals import as_fraction
 
-from ..claims import Figure, Source, agrees, check, ratio_stderr
+from ..claims import Figure, Source, Tolerance, agrees, check, ratio_stderr
 
 DEY_DONOHO = Source("Dey & Donoho", 2024, "Universality of the pi^2/6 pathway in avoiding model collapse",
                     reference="arXiv:2410.22812")
@@ -50,12 +50,77 @@ def fractions_equal(what, derived, exact, **details):
 
 # --------------------------------------------------------------------------- Monte Carlo
 def simulate(model, params, workflow, n, generations, replicates, budget, label):
-    """Monte Carlo of real model fits (numerics.montecarlo.simulate) on the claim's own stream."""
-    from numerics.montecarlo import SimulationConfig
-    from numerics.montecarlo import simulate as run
+    """Monte Carlo of real model fits (numerics.montecarlo.simulate) on the claim's own stream.
 
-    config = SimulationConfig(model, dict(params), workflow, n, generations, replicates).validated()
-    return run(config, budget.seed, progress=False, stream=budget.stream(label, model, workflow, n))
+    ``replicates`` is a number, or the :class:`~proofs_check.claims.Tolerance` of the
+    comparison the run serves, from which the number follows: a pilot of the first
+    blocks measures the spread of the compared statistics (:func:`relative_spread`),
+    the budget turns it into replicates (:meth:`~proofs_check.claims.Budget.replicates_for`),
+    and the remaining blocks are added to the pilot's. Blocks draw from their own seeds,
+    so the result is the one a run of that many replicates gives from the start, and
+    it depends only on the seed.
+    """
+    from dataclasses import replace
+
+    from numerics.montecarlo import BLOCK, SimulationConfig, SimulationResult, simulate_blocks
+    from numerics.montecarlo import simulate as run
+    from theory.predictions import predict
+
+    stream = budget.stream(label, model, workflow, n)
+    if not isinstance(replicates, Tolerance):
+        config = SimulationConfig(model, dict(params), workflow, n, generations, replicates).validated()
+        return run(config, budget.seed, progress=False, stream=stream)
+    low, high = budget.replicate_bounds(replicates)
+    pilot = -(-low // BLOCK)
+    widest = SimulationConfig(model, dict(params), workflow, n, generations, max(high, pilot * BLOCK)).validated()
+    prediction = predict(widest.model, widest.params, widest.workflow_at_n(), widest.n)   # once, before any work
+    sums = simulate_blocks(widest, budget.seed, range(pilot), stream)
+    first = SimulationResult.from_blocks(replace(widest, replicates=pilot * BLOCK), budget.seed, sums, prediction)
+    spread, tolerance = relative_spread(first, replicates)
+    total = budget.replicates_for(tolerance, spread)
+    if total <= pilot * BLOCK:
+        return first
+    config = replace(widest, replicates=total)
+    sums += simulate_blocks(config, budget.seed, range(pilot, -(-total // BLOCK)), stream)
+    return SimulationResult.from_blocks(config, budget.seed, sums, prediction)
+
+
+def relative_spread(result, tolerance, name="risk"):
+    """One replicate's standard deviation over |value| for each statistic a comparison looks at.
+
+    The statistics are the ratios R_k = metric_k / metric_1 for k >= 2 (when
+    ``tolerance.ratios``, with the allowances ``tolerance.relative``) and the metric
+    itself at every generation (when ``tolerance.levels`` says so, None meaning: when
+    the toolkit's prediction of it is exact at this n; with the allowances
+    ``tolerance.level_relative``). Returns the spreads and a tolerance with one
+    allowance per spread, for :meth:`~proofs_check.claims.Budget.replicates_for`.
+
+    Examples
+    --------
+    >>> from proofs_check.claims import QUICK
+    >>> res = simulate("gaussian-mean", {}, "discard", 20, 3, 4000, QUICK, "doc")
+    >>> spread, tol = relative_spread(res, Tolerance("cheap"))
+    >>> len(spread), [round(float(s), 1) for s in spread[2:]]     # R_2, R_3, then the exact risks
+    (5, [1.4, 1.4, 1.4])
+    """
+    from dataclasses import replace
+
+    R, G = result.config.replicates, result.config.G
+    spread, allowance = [], []
+    if tolerance.ratios:
+        ratio, rse = simulated_ratios(result, name)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            spread.append(np.abs(rse[1:] / ratio[1:]) * np.sqrt(R))
+        allowance.append(np.broadcast_to(np.asarray(tolerance.relative, dtype=float), (G - 1,)))
+    levels = tolerance.levels if tolerance.levels is not None else exact_note(result, name)
+    if levels:
+        mean, se = metric(result, name)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            spread.append(np.abs(se / mean) * np.sqrt(R))
+        allowance.append(np.broadcast_to(np.asarray(tolerance.level_relative, dtype=float), (G,)))
+    if not spread:
+        raise ValueError(f"the tolerance compares nothing: no ratios, and the prediction of {name!r} is not exact")
+    return np.concatenate(spread), replace(tolerance, relative=tuple(np.concatenate(allowance).tolist()))
 
 
 def metric(result, name):
@@ -119,7 +184,10 @@ def model_runs(specs, workflow, G, budget, label):
     """Monte Carlo of several models on one workflow, each compared with the process.
 
     ``specs`` holds ``(model, params, n, replicates, allowance)`` with ``allowance``
-    from :func:`steady` or :func:`compounding` (or None). When the toolkit's
+    from :func:`steady` or :func:`compounding` (or None), and ``replicates`` a number
+    or a cost class (``"cheap"``, ``"points"``, ``"iterative"``): then the replicates
+    follow from the comparison's tolerance (4 standard errors within the budget's
+    resolution, or within the allowance where that is wider). When the toolkit's
     prediction of the risk is exact at that n the risk itself is compared with it (4
     standard errors, no allowance); the ratio R_k is then compared with the universal
     ratio of the process with an allowance equal to the exact finite-n gap. Otherwise
@@ -129,6 +197,8 @@ def model_runs(specs, workflow, G, budget, label):
     """
     checks, points = [], []
     for model, params, n, reps, relative in specs:
+        if isinstance(reps, str):
+            reps = Tolerance(reps, relative=relative(range(2, G + 1), n) if relative is not None else 0.0)
         res = simulate(model, params, workflow, n, G, reps, budget, label)
         universal = np.array([float(r) for r in risk_ratios(preset(workflow, G).at_sample_size(n))])
         name = f"{model}" + (f" ({params['estimator']})" if "estimator" in params else "") + f", n = {n}"
@@ -168,12 +238,34 @@ def gp_simulate(workflow, generations, replicates, budget, label, **options):
     """The Gaussian-process simulator (numerics.gp_simulator.simulate_gp) on the claim's own stream.
 
     ``options`` go to ``simulate_gp`` (``estimator``, ``n``, ``information``, ``loss``).
+    ``replicates`` is a number, or a :class:`~proofs_check.claims.Tolerance` from which
+    the number follows: a pilot measures the spread of the ratios R_k (k >= 2) and, with
+    ``levels=True``, of the covariance entries (upper triangle, row by row); the run is
+    then repeated at the replicates the tolerance needs (its blocks include the
+    pilot's, so the result depends only on the seed).
     """
     from numerics.gp_simulator import simulate_gp
 
     wf = workflow if not isinstance(workflow, str) else preset(workflow, generations)
-    return simulate_gp(wf, int(replicates), budget.seed, stream=budget.stream(label, wf.name or "workflow"),
-                       **options)
+    stream = budget.stream(label, wf.name or "workflow")
+    if not isinstance(replicates, Tolerance):
+        return simulate_gp(wf, int(replicates), budget.seed, stream=stream, **options)
+    low = budget.replicate_bounds(replicates)[0]
+    pilot = simulate_gp(wf, low, budget.seed, stream=stream, **options)
+    spread, allowance = [], []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if replicates.ratios:
+            spread.append(np.abs(pilot.stderr[1:] / pilot.ratios[1:]) * np.sqrt(low))
+            allowance.append(np.broadcast_to(np.asarray(replicates.relative, dtype=float), spread[-1].shape))
+        if replicates.levels:
+            iu = np.triu_indices(len(pilot.ratios))
+            spread.append(np.abs(pilot.covariance_stderr[iu] / pilot.covariance[iu]) * np.sqrt(low))
+            allowance.append(np.broadcast_to(np.asarray(replicates.level_relative, dtype=float), spread[-1].shape))
+    from dataclasses import replace
+
+    tolerance = replace(replicates, relative=tuple(np.concatenate(allowance).tolist()))
+    total = budget.replicates_for(tolerance, np.concatenate(spread))
+    return pilot if total <= low else simulate_gp(wf, total, budget.seed, stream=stream, **options)
 
 
 def vanishes(expr, k):

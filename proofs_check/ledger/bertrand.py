@@ -157,10 +157,10 @@ def _numeric(budget):
 def _monte_carlo(budget):
     G = 8
     points, curves = [], []
-    for spec, specs in (("mix:1", [("gaussian-mean", {}, 20, budget.replicates("cheap"), None),
-                                   ("logistic", {"d": 2}, 400, budget.replicates("iterative"), steady(0.05))]),
-                        ("mix:2", [("poisson", {"lam": 2}, 200, budget.replicates("cheap"), None),
-                                   ("exponential", {"rate": 1}, 200, budget.replicates("cheap"), steady(0.05))])):
+    for spec, specs in (("mix:1", [("gaussian-mean", {}, 20, "cheap", None),
+                                   ("logistic", {"d": 2}, 400, "iterative", steady(0.05))]),
+                        ("mix:2", [("poisson", {"lam": 2}, 200, "cheap", None),
+                                   ("exponential", {"rate": 1}, 200, "cheap", steady(0.05))])):
         checks, found = model_runs(specs, spec, G, budget, "mix")
         yield from checks
         points += [(f"{label}, {spec}", x, y, e) for label, x, y, e in found]

@@ -13,10 +13,12 @@ from proofs_check.claims import (
     PASS,
     QUICK,
     REPLICATES,
+    RESOLUTION,
     Budget,
     Claim,
     Registry,
     Source,
+    Tolerance,
     agrees,
     at_most,
     check,
@@ -156,6 +158,84 @@ def test_budgets():
         Budget("quick", -1)
     with pytest.raises(ValueError, match="cost must be one of cheap, points, iterative, process, got 'free'"):
         QUICK.replicates("free")
+
+
+def test_replicates_follow_the_tolerance():
+    # k SE = k spread / sqrt(R) within max(resolution, allowance): R = (k spread / width)^2, up to a whole block
+    def expected(spread, width, k=4.0):
+        return math.ceil((k * spread / width) ** 2 / 250) * 250
+
+    assert QUICK.replicates_for(Tolerance("cheap"), [1.0, 1.41]) == expected(1.41, RESOLUTION["cheap"])
+    assert QUICK.replicates_for(Tolerance("iterative", k=3), [0.8]) == expected(0.8, RESOLUTION["iterative"], k=3)
+    # an allowance wider than the resolution is the width; a narrower one changes nothing
+    assert QUICK.replicates_for(Tolerance("cheap", relative=0.06), [1.41]) == expected(1.41, 0.06)
+    assert QUICK.replicates_for(Tolerance("cheap", relative=0.01), [1.41]) == expected(1.41, RESOLUTION["cheap"])
+    assert QUICK.replicates_for(Tolerance("cheap", relative=(0.0, 0.3)), [0.1, 5.0]) == expected(5.0, 0.3)
+    # the full budget resolves sqrt(10) times finer: ten times the replicates
+    assert FULL.replicates_for(Tolerance("points"), [1.2]) == expected(1.2, RESOLUTION["points"] / math.sqrt(10))
+    # bounds: the pilot at least, four times the fixed count at most (or the tolerance's own); NaN ignored
+    assert QUICK.replicates_for(Tolerance("iterative"), [0.01, math.nan]) == 500
+    assert QUICK.replicates_for(Tolerance("iterative"), [50.0]) == 4 * REPLICATES["iterative"][0]
+    assert QUICK.replicates_for(Tolerance("iterative", at_least=1000, at_most=1200), [50.0]) == 1250
+    assert QUICK.replicates_for(Tolerance("iterative", at_least=1000), [0.01]) == 1000
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"cost": "free"}, "cost must be one of cheap, points, iterative, process, got 'free'"),
+    ({"cost": "cheap", "relative": -0.1}, "relative allowances must be finite and non-negative, got -0.1"),
+    ({"cost": "cheap", "k": 0}, "k must be a positive number of standard errors, got 0"),
+    ({"cost": "cheap", "at_most": 0}, "at_most must be a positive integer, got 0"),
+])
+def test_bad_tolerances_are_refused_by_name(kwargs, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        Tolerance(**kwargs)
+
+
+def test_a_run_sized_by_its_tolerance_is_the_run_of_that_many_replicates_and_meets_it():
+    from numerics.montecarlo import SimulationConfig, simulate
+    from proofs_check.ledger._common import simulate as ledger_simulate
+    from proofs_check.ledger._common import simulated_ratios
+
+    budget = QUICK.for_claim("tolerance-test")
+    tolerance = Tolerance("cheap", relative=0.05)
+    res = ledger_simulate("exponential", {"rate": 1}, "augment", 50, 4, tolerance, budget, "t")
+    R = res.config.replicates
+    assert R > 500 and R % 250 == 0 and not res.exact
+    # the pilot's blocks and the rest aggregate to exactly what one run of R replicates gives
+    again = simulate(SimulationConfig("exponential", {"rate": 1}, "augment", 50, 4, R), budget.seed, progress=False,
+                     stream=budget.stream("t", "exponential", "augment", 50))
+    assert res.metrics == again.metrics and res.theory == again.theory
+    # and it meets its tolerance: 4 SE of every R_k within the 5% allowance (the pilot's spread is an
+    # estimate: 10% slack on the standard error)
+    ratio, rse = simulated_ratios(res)
+    assert all(4 * rse[1:] / ratio[1:] <= 0.05 * 1.1)
+    assert 4 * rse[1] / ratio[1] > 0.05 * 0.5   # and is not far finer than it needs
+
+
+def test_parallel_verify_gives_the_serial_results_in_order():
+    from proofs_check.ledger import LEDGER
+
+    def plain(run):
+        data = run.to_json_dict()
+        for c in data["claims"]:
+            c.pop("seconds"), c.pop("cpu_seconds")
+            for e in c["evidence"].values():
+                e.pop("seconds")
+        for key in ("seconds", "cpu_seconds", "workers"):
+            data["summary"].pop(key)
+        return data
+
+    claims = [LEDGER["workflow-framework"], claim(id="local", numeric=lambda b: [check("a lambda", True)]),
+              LEDGER["discard-absorption"]]
+    seen, started = [], []
+    parallel = verify(claims, workers=2, progress=lambda r: seen.append(r.claim.id),
+                      starting=lambda c: started.append(c.id))
+    serial = verify(claims)
+    assert parallel.workers == 2 and serial.workers == 1
+    assert plain(parallel) == plain(serial) and parallel.verified
+    assert sorted(seen) == sorted(started) == sorted(c.id for c in claims)
+    with pytest.raises(ValueError, match="workers must be a positive integer, got 0"):
+        verify(claims, workers=0)
 
 
 # ------------------------------------------------------------------ the registry

@@ -53,6 +53,52 @@ def test_json_mode_shows_no_progress_bar(quick_run):
     assert "\r" not in quick_run[0].stderr and "claim/s" not in quick_run[0].stderr
 
 
+def test_the_run_is_parallel_and_its_figures_are_drawn_by_the_workers(quick_run):
+    from numerics.executor import available_cores
+
+    proc, out = quick_run
+    summary = json.loads(proc.stdout)["summary"]
+    assert summary["workers"] == min(available_cores(), len(LEDGER))
+    assert summary["cpu_seconds"] > 0
+    for png in (out / "figures").glob("*.png"):
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert png.with_suffix(".pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def _on_a_terminal(argv):
+    """Run the command line with a pseudo-terminal as stdout and stderr; return (status, what it showed)."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))   # a new pty is 0 x 0
+    proc = subprocess.Popen([sys.executable, "-m", "proofs_check", *argv], stdout=follower, stderr=follower,
+                            stdin=subprocess.DEVNULL)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:   # the terminal closed: the process is done
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    return proc.wait(timeout=300), shown.decode(errors="replace")
+
+
+def test_a_terminal_shows_the_progress_bar_and_json_never_does(tmp_path):
+    status, shown = _on_a_terminal(["verify", "--only", "workflow-framework", "gaussian-discard-collapse",
+                                    "--out", str(tmp_path / "a")])
+    assert status == 0 and "verify:" in shown and "claim" in shown and "2 of 2 claims verified" in shown
+    status, shown = _on_a_terminal(["verify", "--only", "workflow-framework", "--json", "--out", str(tmp_path / "b")])
+    assert status == 0 and "verify:" not in shown and json.loads(shown)["summary"]["verified"] == 1
+
+
 def test_the_reports_are_written_complete(quick_run):
     _, out = quick_run
     assert sorted(p.name for p in out.iterdir()) == ["figures", "report.json", "report.md", "report.tex"]
@@ -100,6 +146,8 @@ def test_list_prints_every_claim(capsys):
 @pytest.mark.parametrize("argv, message", [
     (["verify", "--only", "no-such-claim"], "unknown claim id(s) 'no-such-claim'"),
     (["verify", "--quick", "--full"], "argument --full: not allowed with argument --quick"),
+    (["verify", "--workers", "0"], "argument --workers: must be a positive integer, got '0'"),
+    (["verify", "--seed", "-3", "--only", "mix-stable"], "the master seed must be a non-negative integer, got -3"),
 ])
 def test_bad_input_is_one_line_on_stderr_and_status_2(argv, message, capsys):
     assert main(argv) == 2
