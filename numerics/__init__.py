@@ -21,8 +21,9 @@ figures                         :func:`risk_ratio_figure`, :func:`plot_risk_rati
                                 :func:`store_series`, :class:`RatioSeries`,
                                 :func:`plot_real_data`, :func:`new_figure`,
                                 :func:`publication_style`, :func:`save_figure`
-real data                       :data:`DATASETS`, :func:`load_dataset`,
-                                :func:`split_dataset`, :func:`run_real_data`,
+real data                       :data:`DATASETS`, :func:`load_dataset`, :func:`load_csv`,
+                                :func:`split_dataset`, :func:`paper_split`,
+                                :func:`first_generation`, :func:`run_real_data`,
                                 :class:`RealDataResult`
 heavy tails and curation        :func:`memorizer_constant`, :func:`tail_cut_error`,
                                 :func:`tail_floor`, :func:`clean_error`,
@@ -63,7 +64,8 @@ _PUBLIC = {
     "publication_style": "plots", "save_figure": "plots", "exact_series": "figure_data",
     "simulated_series": "figure_data", "store_series": "figure_data", "RatioSeries": "figure_data",
     # real data
-    "DATASETS": "real_data", "load_dataset": "real_data", "split_dataset": "real_data", "run_real_data": "real_data",
+    "DATASETS": "real_data", "load_dataset": "real_data", "load_csv": "real_data", "split_dataset": "real_data",
+    "paper_split": "real_data", "first_generation": "real_data", "run_real_data": "real_data",
     "RealDataResult": "real_data",
     # heavy tails and curation at high precision
     "memorizer_constant": "tails", "tail_cut_error": "tails", "tail_floor": "tails", "clean_error": "tails",

@@ -1,15 +1,17 @@
 """Dey & Donoho's real-data protocol: logistic regression refitted on its own labels.
 
-A tabular data set is split once into a training and a test part (30% test, a
-fixed seed); features are standardised on the training part and an intercept is
-added. Generation 1 fits an unpenalised logistic regression to the real training
-labels. Every later generation fits labels resampled from earlier fits *on the
-training design* (the rows stay, only the labels are redrawn), as a workflow says
-(THEORY.md §2): ``discard`` fits the last synthetic labels alone, ``augment``
-pools the real labels with every synthetic relabelling so far. Each fit is scored
-on the untouched real test set (log-loss and accuracy). Dey & Donoho (2024) ran
-this protocol on tabular data sets; here it runs on the two that scikit-learn
-ships (no network).
+A tabular data set is split once into a training and a test part (30% test):
+by the toolkit's own seeded split or by the one Dey & Donoho (2024) used,
+scikit-learn's ``train_test_split(test_size=0.3, random_state=123456)``
+(:mod:`numerics.tabular`); features are standardised on the training part and an
+intercept is added. Generation 1 fits an unpenalised logistic regression to the
+real training labels (:func:`first_generation`). Every later generation fits labels
+resampled from earlier fits *on the training design* (the rows stay, only the
+labels are redrawn), as a workflow says (THEORY.md §2): ``discard`` fits the last
+synthetic labels alone, ``augment`` pools the real labels with every synthetic
+relabelling so far. Each fit is scored on the untouched real test set (log-loss and
+accuracy). The data: the two sets scikit-learn ships (no network) or any CSV table
+with a binary (or thresholded) target column.
 
 Separation. When a fit's labels can be split perfectly by a hyperplane the
 likelihood has no maximiser: it increases without bound along a separating
@@ -46,187 +48,14 @@ from theory import linear_form, load_workflow
 from theory.rationals import as_fraction
 
 from .models.regression import FitStatus, LogisticFit, logistic_mle
+from .tabular import DATASETS, Dataset, Split, load_csv, load_dataset, paper_split, split_dataset
 
-__all__ = ["DATASETS", "Dataset", "Split", "RealDataResult", "load_dataset", "split_dataset", "run_real_data",
-           "drift_prediction", "SUMMARY_COLUMNS"]
-
-DATASETS = {
-    "breast_cancer": "Wisconsin diagnostic breast cancer (569 rows, 30 features; 1 = benign)",
-    "diabetes": "diabetes progression (442 rows, 10 features; 1 = progression score > 100)",
-}
+__all__ = ["DATASETS", "Dataset", "Split", "RealDataResult", "FirstFit", "load_dataset", "load_csv",
+           "split_dataset", "paper_split", "first_generation", "run_real_data", "drift_prediction",
+           "SUMMARY_COLUMNS"]
 
 SUMMARY_COLUMNS = ["workflow", "generation", "metric", "mean", "stderr", "median", "q25", "q75", "finite",
                    "replicates"]
-
-
-# --------------------------------------------------------------------- data
-@dataclass(frozen=True)
-class Dataset:
-    """A binary classification data set: raw features ``X`` (N, q), labels ``y`` in {0, 1}."""
-
-    name: str
-    X: np.ndarray
-    y: np.ndarray
-    feature_names: tuple
-
-    def __post_init__(self):
-        X, y = np.asarray(self.X, dtype=float), np.asarray(self.y, dtype=float)
-        if X.ndim != 2 or y.shape != (X.shape[0],):
-            raise ValueError(f"X must be (N, q) and y (N,), got shapes {X.shape} and {y.shape}")
-        if not np.isin(y, (0.0, 1.0)).all():
-            raise ValueError(f"labels must be 0 or 1, got values {np.unique(y)[:5].tolist()}")
-        if len(self.feature_names) != X.shape[1]:
-            raise ValueError(f"{X.shape[1]} features but {len(self.feature_names)} feature names")
-        object.__setattr__(self, "X", X)
-        object.__setattr__(self, "y", y)
-        object.__setattr__(self, "feature_names", tuple(str(f) for f in self.feature_names))
-
-    def select(self, features):
-        """The same data set restricted to ``features`` (names or column indices).
-
-        Examples
-        --------
-        >>> ds = Dataset("toy", [[1, 2], [3, 4]], [0, 1], ("a", "b"))
-        >>> ds.select(["b"]).X.ravel().tolist(), ds.select([0]).feature_names
-        ([2.0, 4.0], ('a',))
-        """
-        columns = []
-        for f in features:
-            if isinstance(f, str):
-                if f not in self.feature_names:
-                    raise ValueError(f"unknown feature {f!r} of data set {self.name!r}")
-                columns.append(self.feature_names.index(f))
-            elif isinstance(f, int | np.integer) and not isinstance(f, bool) and 0 <= f < self.X.shape[1]:
-                columns.append(int(f))
-            else:
-                raise ValueError(f"a feature is a name or a column index below {self.X.shape[1]}, got {f!r}")
-        if not columns:
-            raise ValueError("select at least one feature")
-        return Dataset(self.name, self.X[:, columns], self.y, tuple(self.feature_names[c] for c in columns))
-
-
-def load_dataset(name, features=None):
-    """One of the data sets scikit-learn ships, as a binary classification problem.
-
-    Parameters
-    ----------
-    name : {"breast_cancer", "diabetes"}
-        ``breast_cancer``: scikit-learn's ``load_breast_cancer`` (label 1 = benign).
-        ``diabetes``: ``load_diabetes`` with the progression score binarised at
-        ``> 100``.
-    features : sequence of str or int, optional
-        Keep only these features (names or column indices).
-
-    Returns
-    -------
-    Dataset
-        ``X`` (rows x features), ``y`` (0/1), ``feature_names``.
-
-    Examples
-    --------
-    >>> ds = load_dataset("diabetes")
-    >>> ds.X.shape, round(float(ds.y.mean()), 3)
-    ((442, 10), 0.665)
-    """
-    if name not in DATASETS:
-        raise ValueError(f"unknown data set {name!r}; choose from {', '.join(DATASETS)}")
-    try:
-        from sklearn import datasets
-    except ImportError as err:  # scikit-learn ships the data; it is an optional dependency
-        raise ImportError("the real-data sets need scikit-learn: pip install scikit-learn") from err
-    if name == "breast_cancer":
-        raw = datasets.load_breast_cancer()
-        y = raw.target.astype(float)
-    else:
-        raw = datasets.load_diabetes()
-        y = (raw.target > 100).astype(float)
-    data = Dataset(name, raw.data, y, tuple(raw.feature_names))
-    return data if features is None else data.select(features)
-
-
-@dataclass(frozen=True)
-class Split:
-    """A fixed train/test split, standardised on the training part, with an intercept column first."""
-
-    name: str
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_test: np.ndarray
-    y_test: np.ndarray
-    feature_names: tuple
-    center: np.ndarray
-    scale: np.ndarray
-
-    def tiled(self, times):
-        """This split with its training rows repeated ``times`` times.
-
-        Generation 1's fit is unchanged (duplicating rows leaves the MLE where it
-        is), while every synthetic relabelling then draws ``times`` as many labels:
-        the same design at a larger m, to watch finite-m effects shrink.
-
-        Examples
-        --------
-        >>> sp = split_dataset("diabetes")
-        >>> sp.tiled(3).X_train.shape, sp.tiled(3).X_test.shape
-        ((927, 11), (133, 11))
-        """
-        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
-            raise ValueError(f"times must be a positive integer, got {times!r}")
-        return Split(self.name, np.tile(self.X_train, (times, 1)), np.tile(self.y_train, times), self.X_test,
-                     self.y_test, self.feature_names, self.center, self.scale)
-
-
-def split_dataset(dataset, test_size=0.3, seed=0):
-    """Split ``dataset`` at random (``SeedSequence(seed)``), standardise, add an intercept.
-
-    The test part has ``ceil(test_size * N)`` rows. Features are centred and scaled
-    by the training part's mean and standard deviation only.
-
-    Parameters
-    ----------
-    dataset : Dataset or str
-        A data set, or the name of one for :func:`load_dataset`.
-    test_size : float
-        The fraction of rows held out for testing, in (0, 1).
-    seed : int
-        The seed of the random split.
-
-    Returns
-    -------
-    Split
-        Training and test parts (``X_train``, ``y_train``, ``X_test``, ``y_test``),
-        with the intercept first among ``feature_names``.
-
-    Examples
-    --------
-    >>> sp = split_dataset(load_dataset("diabetes"), seed=0)
-    >>> sp.X_train.shape, sp.X_test.shape, sp.feature_names[:2]
-    ((309, 11), (133, 11), ('intercept', 'age'))
-    >>> bool(np.allclose(sp.X_train[:, 1:].mean(axis=0), 0))
-    True
-    """
-    if isinstance(dataset, str):
-        dataset = load_dataset(dataset)
-    test_size = float(test_size)
-    if not 0 < test_size < 1:
-        raise ValueError(f"test_size must lie strictly between 0 and 1, got {test_size!r}")
-    N = dataset.X.shape[0]
-    n_test = int(np.ceil(test_size * N))
-    if n_test >= N:
-        raise ValueError(f"test_size {test_size!r} leaves no training rows out of {N}")
-    order = np.random.default_rng(np.random.SeedSequence(seed)).permutation(N)
-    test, train = order[:n_test], order[n_test:]
-    center = dataset.X[train].mean(axis=0)
-    scale = dataset.X[train].std(axis=0)
-    if np.any(scale == 0):
-        constant = [dataset.feature_names[j] for j in np.flatnonzero(scale == 0)]
-        raise ValueError(f"feature(s) {constant} are constant on the training split")
-
-    def design(rows):
-        return np.column_stack([np.ones(len(rows)), (dataset.X[rows] - center) / scale])
-
-    return Split(dataset.name, design(train), dataset.y[train], design(test), dataset.y[test],
-                 ("intercept", *dataset.feature_names), center, scale)
 
 
 # --------------------------------------------------------------------- fitting
@@ -280,6 +109,91 @@ def drift_prediction(workflow, generations=None):
 
 
 @dataclass(frozen=True)
+class FirstFit:
+    """Generation 1: the unpenalised MLE on the real training labels, and how it did on the test set.
+
+    ``status`` is a :class:`FitStatus`: ``CONVERGED`` (the MLE exists and Newton found
+    it), ``SEPARATED`` (the labels are completely separated, certified exactly: no
+    MLE; ``coef`` is a separating direction and the test metrics are those of its
+    limit, the hard classifier ``x'coef > 0``) or ``NOT_CONVERGED``. ``misclassified``
+    counts the test rows on the wrong side of the boundary.
+    """
+
+    status: FitStatus
+    iterations: int
+    coef: np.ndarray = field(repr=False)
+    test_logloss: float
+    test_accuracy: float
+    misclassified: int
+    n_test: int
+
+    @property
+    def note(self):
+        """One sentence on what generation 1's numbers are."""
+        if self.status == FitStatus.CONVERGED:
+            return (f"the MLE exists (the real training labels are not separable) and Newton's method converged in "
+                    f"{self.iterations} steps: test log-loss {self.test_logloss:.4f}, test accuracy "
+                    f"{self.test_accuracy:.4f}")
+        if self.status == FitStatus.SEPARATED:
+            wrong = (f"infinite (probability 0 for the true label of {self.misclassified} of the {self.n_test} test "
+                     "rows)" if self.misclassified else "0 (every test row classified correctly)")
+            return ("the real training labels are completely separated (certified exactly: the fit b found classifies "
+                    "every training row strictly correctly), so the unpenalised MLE does not exist: the likelihood "
+                    "increases without bound along b. The protocol continues with the hard classifier 1{x'b > 0}, one "
+                    f"of many that separate the training rows: test accuracy {self.test_accuracy:.4f}, test log-loss "
+                    f"{wrong}. An iterative optimiser stopped at its iteration limit on these labels reports a finite "
+                    "log-loss that measures where it stopped, not an MLE")
+        return (f"Newton's method did not converge in {self.iterations} steps and found no separating direction: "
+                "the labels may be quasi-completely separated (then no MLE exists); the last iterate scores test "
+                f"log-loss {self.test_logloss:.4f}, test accuracy {self.test_accuracy:.4f}")
+
+    def to_json_dict(self):
+        return {"status": FitStatus(self.status).name.lower(), "iterations": int(self.iterations),
+                "test_logloss": _json_number(self.test_logloss), "test_accuracy": _json_number(self.test_accuracy),
+                "misclassified": int(self.misclassified), "n_test": int(self.n_test), "note": self.note}
+
+
+def _json_number(x):
+    x = float(x)
+    return x if np.isfinite(x) else None
+
+
+def first_generation(split, max_iter=100):
+    """Generation 1 of the protocol on ``split``: the MLE on the real training labels, separation certified.
+
+    Parameters
+    ----------
+    split : Split
+        The training and test parts (:func:`split_dataset`, :func:`paper_split`).
+    max_iter : int
+        Newton iterations at most.
+
+    Returns
+    -------
+    FirstFit
+        Converged (the MLE exists), separated (certified exactly: no MLE) or not
+        converged, with the test log-loss and accuracy and a note saying which.
+
+    Examples
+    --------
+    >>> fit = first_generation(paper_split("diabetes"))
+    >>> fit.status.name, fit.iterations, round(fit.test_logloss, 4), round(fit.test_accuracy, 4)
+    ('CONVERGED', 8, 0.4305, 0.812)
+    >>> first_generation(paper_split("breast_cancer")).status.name
+    'SEPARATED'
+    """
+    y = split.y_train
+    fit = logistic_mle(split.X_train, 1.0, y[None], max_iter=max_iter, separation="certificate")
+    status = FitStatus(int(fit.status[0]))
+    separated = status == FitStatus.SEPARATED
+    loss, accuracy = _test_metrics(split.X_test, split.y_test, fit.coef, np.array([separated]))
+    eta = split.X_test @ fit.coef[0]
+    wrong = int(np.sum((eta > 0) != (split.y_test > 0.5)))
+    return FirstFit(status, int(fit.iterations[0]), fit.coef[0], float(loss[0]), float(accuracy[0]), wrong,
+                    len(split.y_test))
+
+
+@dataclass(frozen=True)
 class RealDataResult:
     """Per workflow, per replicate and per generation, the fits' test metrics.
 
@@ -302,6 +216,10 @@ class RealDataResult:
         The columns of the design, intercept first.
     metrics, coef, theory : dict
         Per workflow, as above.
+    split : str
+        How the data were split (the toolkit's seeded split or the paper's).
+    first : FirstFit
+        Generation 1: the MLE on the real training labels, or certified separation.
     """
 
     dataset: str
@@ -315,6 +233,8 @@ class RealDataResult:
     metrics: dict = field(repr=False)
     coef: dict = field(repr=False)
     theory: dict = field(repr=False)
+    split: str = ""
+    first: FirstFit | None = None
 
     def summary(self):
         """A tidy table: one row per workflow x generation x metric.
@@ -361,7 +281,7 @@ def _test_metrics(X_test, y_test, coef, separated):
 
 
 def run_real_data(data="diabetes", workflows=("discard", "augment"), generations=50, replicates=10, seed=0, *,
-                  test_size=0.3, split_seed=0, max_iter=100):
+                  test_size=0.3, split_seed=0, max_iter=100, progress=False):
     """Run Dey & Donoho's real-data protocol for several workflows.
 
     Parameters
@@ -381,10 +301,14 @@ def run_real_data(data="diabetes", workflows=("discard", "augment"), generations
         workflow reuses the replicate's stream (common random numbers), so
         replicate r is the same (up to floating-point rounding in the batched
         linear algebra) whatever the number of replicates or workflows.
-    test_size, split_seed : float, int
-        The split, when ``data`` is not a :class:`Split`.
+    test_size, split_seed : float, int or "paper"
+        The split, when ``data`` is not a :class:`Split`: the toolkit's, seeded with
+        ``split_seed``, or with ``split_seed="paper"`` Dey & Donoho's
+        (:func:`paper_split`, which has its own test size, 0.3).
     max_iter : int
         Newton iterations per fit.
+    progress : bool or None
+        Show a progress bar on stderr (None: when stderr is a terminal).
 
     Returns
     -------
@@ -398,28 +322,51 @@ def run_real_data(data="diabetes", workflows=("discard", "augment"), generations
     >>> bool(np.all(res.metrics["discard"]["drift"][:, 0] == 0))
     True
     """
-    split = data if isinstance(data, Split) else split_dataset(data, test_size, split_seed)
     if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 1:
         raise ValueError(f"replicates must be a positive integer, got {replicates!r}")
     if isinstance(generations, bool) or not isinstance(generations, int) or generations < 1:
         raise ValueError(f"generations must be a positive integer, got {generations!r}")
+    if isinstance(data, Split):
+        split = data
+    elif split_seed == "paper":
+        split = paper_split(data)
+    else:
+        split = split_dataset(data, test_size, split_seed)
     if isinstance(workflows, str):
         workflows = (workflows,)
+    chosen = {}
+    for spec in workflows:   # every workflow is checked before any work starts
+        wf = load_workflow(spec, generations)
+        name = wf.name or str(spec)
+        if name in chosen:
+            raise ValueError(f"workflow {name!r} is given twice")
+        _check_workflow(wf, name)
+        chosen[name] = wf
     X, y = split.X_train, split.y_train
     m, p = X.shape
     children = np.random.SeedSequence(seed).spawn(replicates)
-    names, metrics, coefs, theory = [], {}, {}, {}
-    for spec in workflows:
-        wf = load_workflow(spec, generations)
-        name = wf.name or str(spec)
-        if name in metrics:
-            raise ValueError(f"workflow {name!r} is given twice")
-        _check_workflow(wf, name)
-        names.append(name)
-        metrics[name], coefs[name] = _run_chains(wf, X, y, split.X_test, split.y_test, children, max_iter)
-        theory[name] = np.array([float(x) for x in drift_prediction(wf)])
-    return RealDataResult(split.name, tuple(names), generations, replicates, seed, m, split.X_test.shape[0],
-                          split.feature_names, metrics, coefs, theory)
+    metrics, coefs, theory = {}, {}, {}
+    bar = _progress_bar(len(chosen) * generations, progress)
+    try:
+        for name, wf in chosen.items():
+            metrics[name], coefs[name] = _run_chains(wf, X, y, split.X_test, split.y_test, children, max_iter,
+                                                     bar.update if bar is not None else None)
+            theory[name] = np.array([float(x) for x in drift_prediction(wf)])
+    finally:
+        if bar is not None:
+            bar.close()
+    return RealDataResult(split.name, tuple(chosen), generations, replicates, seed, m, split.X_test.shape[0],
+                          split.feature_names, metrics, coefs, theory, split.origin, first_generation(split, max_iter))
+
+
+def _progress_bar(total, progress):
+    import sys
+
+    if not (sys.stderr.isatty() if progress is None else progress):
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="real data", unit="generation", file=sys.stderr, leave=False)
 
 
 def _fit_generation(X, positive, negative, previous, was_separated, finite_start, max_iter):
@@ -442,7 +389,7 @@ def _fit_generation(X, positive, negative, previous, was_separated, finite_start
     return LogisticFit(coef, status, iterations)
 
 
-def _run_chains(wf, X, y, X_test, y_test, children, max_iter):
+def _run_chains(wf, X, y, X_test, y_test, children, max_iter, tick=None):
     m, p = X.shape
     C, G = len(children), wf.G
     rngs = [np.random.default_rng(child) for child in children]
@@ -496,5 +443,7 @@ def _run_chains(wf, X, y, X_test, y_test, children, max_iter):
             prob = np.where(separated[:, None], (eta > 0).astype(float), expit(eta))
             uniforms = np.stack([rng.random((copies, m)) for rng in rngs])
             labels[f"S{k + 1}"] = uniforms < prob[:, None, :]
+        if tick is not None:
+            tick(1)
     out["separated"], out["converged"] = separated_all, converged_all
     return out, coef_all

@@ -8,7 +8,7 @@ the command line starts without importing the ledger.
 writing a claim                 :class:`Claim`, :class:`Source`, :func:`check`,
                                 :func:`close`, :func:`at_most`, :func:`agrees`,
                                 :class:`Check`, :class:`Figure`, :class:`Budget`,
-                                :data:`QUICK`, :data:`FULL`
+                                :class:`Tolerance`, :data:`QUICK`, :data:`FULL`
 the ledger                      :data:`LEDGER`, :func:`register`, :func:`verify_ledger`,
                                 :func:`verify`, :class:`Registry`
 results and reports             :class:`LedgerRun`, :class:`ClaimResult`, :class:`Evidence`,
@@ -28,7 +28,7 @@ _PUBLIC = {
     # writing a claim
     "Claim": "claims", "Source": "claims", "check": "checks", "close": "checks", "at_most": "checks",
     "agrees": "checks", "Check": "checks", "Figure": "claims", "Budget": "claims", "QUICK": "claims",
-    "FULL": "claims",
+    "FULL": "claims", "Tolerance": "budgets",
     # the ledger
     "LEDGER": "ledger", "register": "ledger", "verify_ledger": "ledger", "verify": "claims", "Registry": "claims",
     # results and reports

@@ -35,6 +35,7 @@ EXAMPLES = {
     "plot": ["plot", "augment", "--model", "poisson", "--out", "figure.png"],
     "sweep": ["sweep", "sweep.toml", "--store", "results.sqlite"],
     "results": ["results", "results.sqlite"],
+    "real-data": ["real-data", "diabetes", "--split", "paper", "--json"],
 }
 
 

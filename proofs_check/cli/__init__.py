@@ -13,7 +13,7 @@ import sys
 
 __all__ = ["main", "UsageError"]
 
-COMMANDS = ["risk", "prove", "simulate", "verify", "latex", "plot", "sweep", "results"]
+COMMANDS = ["risk", "prove", "simulate", "verify", "latex", "plot", "sweep", "results", "real-data"]
 
 
 class UsageError(ValueError):
@@ -30,10 +30,11 @@ def build_parser():
                      "numerically (Dey & Donoho 2024).")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
     for name in COMMANDS:
+        module_name = f"proofs_check.cli.{name.replace('-', '_')}"
         try:
-            module = importlib.import_module(f"proofs_check.cli.{name}")
+            module = importlib.import_module(module_name)
         except ModuleNotFoundError as err:
-            if err.name != f"proofs_check.cli.{name}":
+            if err.name != module_name:
                 raise
             continue
         module.register(sub)

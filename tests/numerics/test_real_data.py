@@ -7,7 +7,17 @@ import statsmodels.api as sm
 from scipy.optimize import linprog
 
 from numerics.models.regression import FitStatus, logistic_mle
-from numerics.real_data import Dataset, drift_prediction, load_dataset, run_real_data, split_dataset
+from numerics.real_data import (
+    Dataset,
+    drift_prediction,
+    first_generation,
+    load_csv,
+    load_dataset,
+    paper_split,
+    run_real_data,
+    split_dataset,
+)
+from numerics.tabular import minimum_rows, train_test_indices
 from theory import covariance, preset, risk_ratios
 
 from ..statistics import assert_within, sample_stderr
@@ -61,6 +71,157 @@ def test_diabetes_target_is_binarised_above_100():
 def test_bad_data_is_rejected_by_name(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# ----------------------------------------------------------------------------- the paper's split
+@pytest.mark.parametrize("n", [2, 3, 10, 97, 442, 569, 1000])
+def test_the_paper_split_is_scikit_learns_row_for_row(n):
+    from sklearn.model_selection import train_test_split
+
+    train, test = train_test_indices(n)
+    sk_train, sk_test = train_test_split(np.arange(n), test_size=0.3, random_state=123456)
+    assert train.tolist() == sk_train.tolist() and test.tolist() == sk_test.tolist()
+
+
+@pytest.mark.parametrize("name", ["diabetes", "breast_cancer"])
+def test_paper_split_holds_the_arrays_scikit_learn_gives(name):
+    from sklearn.model_selection import train_test_split
+
+    data = load_dataset(name)
+    X_train, X_test, y_train, y_test = train_test_split(data.X, data.y, test_size=0.3, random_state=123456)
+    split = paper_split(data)
+    assert np.array_equal(split.y_train, y_train) and np.array_equal(split.y_test, y_test)
+    # the same rows, standardised on the training part
+    assert np.allclose(split.X_train[:, 1:] * split.scale + split.center, X_train, rtol=0, atol=1e-12)
+    assert np.allclose(split.X_test[:, 1:] * split.scale + split.center, X_test, rtol=0, atol=1e-12)
+    assert "random_state=123456" in split.origin
+
+
+def test_standardising_the_features_does_not_change_what_the_mle_predicts():
+    # The unpenalised MLE with an intercept is equivariant under x -> (x - c)/s: the fit on the raw
+    # features (the authors' setting) and on the standardised ones predict the same probabilities.
+    data = load_dataset("diabetes")
+    split = paper_split(data)
+    raw_train = np.column_stack([np.ones(len(split.train_rows)), data.X[split.train_rows]])
+    raw_test = np.column_stack([np.ones(len(split.test_rows)), data.X[split.test_rows]])
+    raw = logistic_mle(raw_train, 1.0, split.y_train[None], separation="certificate", max_iter=200)
+    std = logistic_mle(split.X_train, 1.0, split.y_train[None], separation="certificate")
+    assert raw.status.tolist() == std.status.tolist() == [FitStatus.CONVERGED]
+    p_raw, p_std = 1 / (1 + np.exp(-raw_test @ raw.coef[0])), 1 / (1 + np.exp(-split.X_test @ std.coef[0]))
+    assert np.max(np.abs(p_raw - p_std)) < 1e-9
+    # and the coefficients map as the change of variables says: b_raw = b_std / s, intercept shifted
+    assert np.allclose(raw.coef[0, 1:], std.coef[0, 1:] / split.scale, rtol=1e-8)
+    assert raw.coef[0, 0] == pytest.approx(std.coef[0, 0] - std.coef[0, 1:] @ (split.center / split.scale), rel=1e-8)
+
+
+def test_generation_one_on_the_paper_split_is_the_mle_an_independent_fit_finds():
+    split = paper_split("diabetes")
+    fit = first_generation(split)
+    glm = sm.GLM(split.y_train, split.X_train, family=sm.families.Binomial()).fit(tol=1e-12)
+    prob = glm.predict(split.X_test)
+    y = split.y_test
+    assert fit.status == FitStatus.CONVERGED and np.allclose(fit.coef, glm.params, rtol=0, atol=1e-8)
+    assert fit.test_logloss == pytest.approx(-np.mean(y * np.log(prob) + (1 - y) * np.log(1 - prob)), rel=1e-10)
+    assert fit.test_accuracy == np.mean((prob > 0.5) == (y > 0.5))
+    assert fit.misclassified == np.sum((prob > 0.5) != (y > 0.5)) and "the MLE exists" in fit.note
+
+
+def test_breast_cancer_on_the_paper_split_has_no_mle_and_an_iteration_limited_optimiser_hides_it():
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+
+    split = paper_split("breast_cancer")
+    assert separating_mass(split.X_train, split.y_train) > 1   # an independent LP: separable
+    fit = first_generation(split)
+    assert fit.status == FitStatus.SEPARATED and np.isinf(fit.test_logloss) and fit.misclassified > 0
+    assert "MLE does not exist" in fit.note and "iteration limit" in fit.note
+    # what an unpenalised optimiser with an iteration cap reports instead, in the authors' setting (raw
+    # features): it stops at the cap with a finite log-loss, and how finite depends only on the cap
+    data = load_dataset("breast_cancer")
+    X_train, X_test, y = data.X[split.train_rows], data.X[split.test_rows], split.y_test.astype(int)
+    losses = []
+    for cap in (100, 400):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model = LogisticRegression(C=np.inf, max_iter=cap).fit(X_train, split.y_train)   # C = inf: unpenalised
+        assert model.n_iter_[0] == cap
+        losses.append(-np.mean(np.log(model.predict_proba(X_test)[np.arange(len(y)), y])))
+    assert np.all(np.isfinite(losses)) and losses[1] < losses[0]
+
+
+def test_run_real_data_takes_the_paper_split_by_name():
+    res = run_real_data("diabetes", ("augment",), generations=2, replicates=2, split_seed="paper")
+    split = paper_split("diabetes")
+    assert res.split == split.origin and res.n_train == 309
+    assert res.first.test_logloss == first_generation(split).test_logloss
+    assert np.allclose(res.coef["augment"][:, 0], res.first.coef, rtol=0, atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- CSV tables
+def write_csv(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def diabetes_csv(path):
+    from sklearn.datasets import load_diabetes
+
+    raw = load_diabetes()
+    header = ",".join([*raw.feature_names, "progression"])
+    rows = [",".join(repr(float(v)) for v in (*x, t)) for x, t in zip(raw.data, raw.target, strict=True)]
+    return write_csv(path, "\n".join([header, *rows]) + "\n")
+
+
+def test_a_csv_table_round_trips_to_the_named_data_set(tmp_path):
+    table = load_csv(diabetes_csv(tmp_path / "diabetes.csv"), "progression", threshold=100)
+    named = load_dataset("diabetes")
+    assert np.array_equal(table.X, named.X) and np.array_equal(table.y, named.y)
+    assert table.feature_names == named.feature_names and table.name == "diabetes.csv"
+    a = run_real_data(paper_split(table), generations=3, replicates=2)
+    b = run_real_data(paper_split(named), generations=3, replicates=2)
+    for w in a.workflows:
+        for name in a.metrics[w]:
+            assert np.array_equal(a.metrics[w][name], b.metrics[w][name], equal_nan=True), (w, name)
+
+
+GOOD = "a,b,y\n" + "".join(f"{i},{(7 * i) % 11},{i % 2}\n" for i in range(12))
+
+
+@pytest.mark.parametrize("text, target, threshold, match", [
+    (GOOD, "label", None, "target column 'label' is not in .* its columns are a, b, y"),
+    (GOOD.replace("3,10,1", "3,ten,1"), "y", None, "column 'b', row 5 of .* holds 'ten', not a finite number"),
+    (GOOD.replace("3,10,1", "3,,1"), "y", None, "column 'b', row 5 of .* is empty"),
+    (GOOD.replace("3,10,1", "3,inf,1"), "y", None, "column 'b', row 5 of .* holds 'inf'"),
+    (GOOD.replace("3,10,1", "3,10,2"), "y", None, r"holds values other than 0 and 1 \(e.g. 2.0\); give a threshold"),
+    (GOOD, "y", 5, r"the labels of .* are all 0 \(y > 5 for every row\)"),
+    ("a,b,y\n" + "".join(f"{i},{i * i},{i % 2}\n" for i in range(6)), "y", None,
+     "has 6 rows; 2 features need at least 9"),
+    (GOOD.replace("3,10,1", "3,10"), "y", None, "row 5 of .* has 2 values for 3 columns"),
+    ("a,a,y\n1,2,0\n", "y", None, "the column name 'a' appears twice"),
+    ("y\n" + "0\n1\n" * 6, "y", None, "has no feature column besides the target 'y'"),
+    ("", "y", None, "is empty"),
+])
+def test_bad_csv_tables_are_refused_by_name(tmp_path, text, target, threshold, match):
+    with pytest.raises(ValueError, match=match):
+        load_csv(write_csv(tmp_path / "t.csv", text), target, threshold)
+
+
+def test_csv_files_that_are_not_regular_text_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="cannot read the CSV file .*missing.csv"):
+        load_csv(tmp_path / "missing.csv", "y")
+    with pytest.raises(ValueError, match="is not a regular file"):
+        load_csv(tmp_path, "y")
+    (tmp_path / "latin.csv").write_bytes("a,y\n\xe9,1\n".encode("latin-1"))
+    with pytest.raises(ValueError, match="is not UTF-8 text"):
+        load_csv(tmp_path / "latin.csv", "y")
+
+
+def test_minimum_rows_leaves_two_training_rows_per_coefficient():
+    for q in range(1, 12):
+        n = minimum_rows(q)
+        assert n - np.ceil(0.3 * n) >= 2 * (q + 1) > (n - 1) - np.ceil(0.3 * (n - 1))
 
 
 # ----------------------------------------------------------------------------- the fitting kernel

@@ -10,7 +10,7 @@ import pytest
 from proofs_check.claims import Claim, Source, at_most, check
 from proofs_check.cli import main
 from proofs_check.ledger import LEDGER
-from tests.tools import system_tool
+from tests.tools import on_a_terminal, system_tool
 
 KINDS = ("symbolic", "numeric", "monte_carlo")
 
@@ -65,37 +65,11 @@ def test_the_run_is_parallel_and_its_figures_are_drawn_by_the_workers(quick_run)
         assert png.with_suffix(".pdf").read_bytes()[:5] == b"%PDF-"
 
 
-def _on_a_terminal(argv):
-    """Run the command line with a pseudo-terminal as stdout and stderr; return (status, what it showed)."""
-    import fcntl
-    import os
-    import pty
-    import struct
-    import termios
-
-    leader, follower = pty.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))   # a new pty is 0 x 0
-    proc = subprocess.Popen([sys.executable, "-m", "proofs_check", *argv], stdout=follower, stderr=follower,
-                            stdin=subprocess.DEVNULL)
-    os.close(follower)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:   # the terminal closed: the process is done
-            break
-        if not chunk:
-            break
-        shown += chunk
-    os.close(leader)
-    return proc.wait(timeout=300), shown.decode(errors="replace")
-
-
 def test_a_terminal_shows_the_progress_bar_and_json_never_does(tmp_path):
-    status, shown = _on_a_terminal(["verify", "--only", "workflow-framework", "gaussian-discard-collapse",
+    status, shown = on_a_terminal(["verify", "--only", "workflow-framework", "gaussian-discard-collapse",
                                     "--out", str(tmp_path / "a")])
     assert status == 0 and "verify:" in shown and "claim" in shown and "2 of 2 claims verified" in shown
-    status, shown = _on_a_terminal(["verify", "--only", "workflow-framework", "--json", "--out", str(tmp_path / "b")])
+    status, shown = on_a_terminal(["verify", "--only", "workflow-framework", "--json", "--out", str(tmp_path / "b")])
     assert status == 0 and "verify:" not in shown and json.loads(shown)["summary"]["verified"] == 1
 
 
