@@ -203,6 +203,10 @@ class Evidence:
         The time it took.
     error : str or None
         The error the evidence function raised, if any.
+    replayed : dict or None
+        None for evidence derived in this run; for symbolic or numeric evidence
+        replayed from :mod:`proofs_check.evidence_cache`, ``{"derived": when,
+        "seconds": how long the derivation took}``.
     """
 
     kind: str
@@ -211,6 +215,7 @@ class Evidence:
     figures: tuple = ()
     seconds: float = 0.0
     error: str | None = None
+    replayed: dict | None = None
 
     @property
     def summary(self):
@@ -231,7 +236,8 @@ class Evidence:
     def to_json_dict(self):
         return {"status": self.status, "summary": self.summary,
                 "details": [c.to_json_dict() for c in self.checks],
-                "seconds": round(self.seconds, 3), **({"error": self.error} if self.error else {})}
+                "seconds": round(self.seconds, 3), **({"error": self.error} if self.error else {}),
+                **({"replayed": self.replayed} if self.replayed else {})}
 
 
 def _failure_numbers(c):
@@ -330,8 +336,12 @@ class Claim:
         """The kinds of evidence this claim has."""
         return tuple(kind for kind in KINDS if getattr(self, kind) is not None)
 
-    def verify(self, budget=QUICK):
+    def verify(self, budget=QUICK, cache=None):
         """Run every kind of evidence and decide the claim.
+
+        ``cache``, a :class:`proofs_check.evidence_cache.EvidenceCache`, replays the
+        symbolic and numeric evidence it kept (derived by the same code, libraries and
+        budget) and keeps what passes here.
 
         Returns
         -------
@@ -339,7 +349,12 @@ class Claim:
         """
         start, cpu = time.perf_counter(), time.process_time()
         bound = budget.for_claim(self.id)
-        evidence = {kind: run_evidence(kind, getattr(self, kind), bound) for kind in KINDS}
+        evidence = {}
+        for kind in KINDS:
+            kept = cache.get(self, kind, bound) if cache is not None else None
+            evidence[kind] = kept if kept is not None else run_evidence(kind, getattr(self, kind), bound)
+            if cache is not None and kept is None:
+                cache.put(self, kind, bound, evidence[kind])
         ran = [e for e in evidence.values() if e.status != NA]
         status = VERIFIED if ran and all(e.status == PASS for e in ran) else FAILED
         return ClaimResult(self, evidence, status, time.perf_counter() - start, time.process_time() - cpu)

@@ -77,6 +77,14 @@ def _short(value, limit=8):
     return text if len(text) <= 160 else text[:157] + "..."
 
 
+def _timing(evidence):
+    """How long the evidence took, and for replayed evidence when it was derived."""
+    if evidence.replayed:
+        return (f"replayed from the evidence cache: derived {evidence.replayed['derived']} in "
+                f"{evidence.replayed['seconds']:.2f} s")
+    return f"{evidence.seconds:.2f} s"
+
+
 def _details_line(details):
     return "; ".join(f"{k} = {_short(v)}" for k, v in details.items())
 
@@ -164,7 +172,9 @@ def _header_facts(run):
     return [f"budget **{s['budget']}**, master seed {s['seed']}", f"{s['claims']} claims", f"{s['verified']} verified",
             f"{s['failed']} failed",
             f"{s['seconds']:.1f} s on {s['workers']} worker{'s' if s['workers'] > 1 else ''} "
-            f"({s['cpu_seconds']:.1f} s of processor time)", when]
+            f"({s['cpu_seconds']:.1f} s of processor time)"
+            + (f"; {s['replayed']} symbolic or numeric evidence replayed from the evidence cache (derived by the "
+               "same code, libraries and budget)" if s["replayed"] else ""), when]
 
 
 def render_markdown(run, stems, subset=None):
@@ -193,7 +203,7 @@ def render_markdown(run, stems, subset=None):
             e = r.evidence[kind]
             if e.status == NA:
                 continue
-            lines += [f"### {KIND_TITLES[kind]} evidence: {_MARK[e.status]} ({e.seconds:.2f} s)", ""]
+            lines += [f"### {KIND_TITLES[kind]} evidence: {_MARK[e.status]} ({_timing(e)})", ""]
             if e.error:
                 lines += [f"- **error:** `{e.error}`"]
             for ch in e.checks:
@@ -263,7 +273,7 @@ def render_latex(run, stems, subset=None):
             if e.status == NA:
                 continue
             out.append(r"\paragraph{" + tex_escape(KIND_TITLES[kind].capitalize()) + " evidence: "
-                       + _TEX_MARK[e.status] + f" ({e.seconds:.2f} s).}}")
+                       + _TEX_MARK[e.status] + " (" + tex_escape(_timing(e)) + ").}")
             out.append(r"\begin{itemize}")
             if e.error:
                 out.append(r"\item \fail: \texttt{" + tex_escape(e.error) + "}")

@@ -71,13 +71,14 @@ class LedgerRun:
                 "all_verified": self.verified, "evidence": per_kind, "budget": self.budget.name,
                 "seed": self.budget.seed, "seconds": round(self.seconds, 2), "workers": self.workers,
                 "cpu_seconds": round(sum(r.cpu_seconds for r in self.results), 2),
+                "replayed": sum(e.replayed is not None for r in self.results for e in r.evidence.values()),
                 "failed_ids": [r.claim.id for r in self.results if not r.verified]}
 
     def to_json_dict(self):
         return {"claims": [r.to_json_dict() for r in self.results], "summary": self.summary()}
 
 
-def verify(claims, budget=QUICK, progress=None, starting=None, *, workers=1, finish=None):
+def verify(claims, budget=QUICK, progress=None, starting=None, *, workers=1, finish=None, cache=None):
     """Verify ``claims`` (a Registry or a list of Claim) under ``budget``, on ``workers`` processes.
 
     The results do not depend on the number of workers or on the order in which claims
@@ -102,6 +103,9 @@ def verify(claims, budget=QUICK, progress=None, starting=None, *, workers=1, fin
         ``finish(result) -> ClaimResult`` applied where each result was computed, before
         it comes back (e.g. :func:`proofs_check.report.render_claim_figures`); a
         module-level function.
+    cache : EvidenceCache, optional
+        Replay the symbolic and numeric evidence it kept and keep what passes
+        (:mod:`proofs_check.evidence_cache`); None derives everything and keeps nothing.
 
     Returns
     -------
@@ -138,7 +142,7 @@ def verify(claims, budget=QUICK, progress=None, starting=None, *, workers=1, fin
         def arguments(i):
             if starting is not None:
                 starting(claims[i])
-            return claims[i], budget, finish
+            return claims[i], budget, finish, cache
 
         def failure(i, err):
             return LedgerError(f"the worker verifying claim {claims[i].id!r} failed: {type(err).__name__}: {err}")
@@ -149,7 +153,7 @@ def verify(claims, budget=QUICK, progress=None, starting=None, *, workers=1, fin
     for i in (i for i, r in enumerate(results) if r is None):
         if starting is not None:
             starting(claims[i])
-        record(i, _verify_claim(claims[i], budget, finish))
+        record(i, _verify_claim(claims[i], budget, finish, cache))
     return LedgerRun(tuple(results), budget, time.perf_counter() - start, max(1, min(workers, len(remote))))
 
 
@@ -157,10 +161,10 @@ class LedgerError(RuntimeError):
     """A ledger run that could not finish (a worker process died)."""
 
 
-def _verify_claim(claim, budget, finish):
+def _verify_claim(claim, budget, finish, cache):
     """One claim, in a worker or here: its evidence, then ``finish`` (a worker runs one BLAS thread)."""
     with _one_blas_thread():
-        result = claim.verify(budget)
+        result = claim.verify(budget, cache)
         return result if finish is None else finish(result)
 
 

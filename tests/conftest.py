@@ -12,6 +12,10 @@ settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
+# Every test derives its evidence: no replay from (or writing into) the evidence cache of whoever runs them.
+# The tests of the cache give it a folder of their own.
+os.environ["PI2OVER6_CACHE"] = "off"
+
 
 @pytest.fixture(autouse=True)
 def _restore_mpmath_precision():

@@ -3,6 +3,7 @@
 ::
 
     pi2over6 verify [--quick | --full] [--out DIR] [--json] [--only ID ...] [--list] [--workers N] [--seed S]
+                    [--fresh]
 
 Every claim of the ledger (``proofs_check.ledger``) is decided by its symbolic,
 numeric and Monte Carlo evidence; the exit status is 0 only when every claim run is
@@ -10,8 +11,11 @@ verified (1 otherwise, 2 for bad input). ``report.md``, ``report.tex`` (a comple
 LaTeX document), ``report.json`` and ``figures/`` go to ``--out``
 (default ``./pi2over6-report``). Claims run in parallel on ``--workers`` processes
 (default: every available core), each drawing its own figures; the results do not
-depend on the number of workers. A progress bar shows on a terminal, never with
-``--json``.
+depend on the number of workers. Symbolic and numeric evidence derived by the same
+code, libraries and budget in an earlier run is replayed from the evidence cache
+(:mod:`proofs_check.evidence_cache`; the report says when it was derived);
+``--fresh`` derives it all again. Monte Carlo evidence is drawn on every run. A
+progress bar shows on a terminal, never with ``--json``.
 """
 
 from __future__ import annotations
@@ -45,6 +49,9 @@ def register(subparsers):
     parser.add_argument("--list", action="store_true", help="list the claim ids and exit")
     parser.add_argument("--workers", type=positive_int, default=None, metavar="N",
                         help="worker processes (default: every available core; results do not depend on it)")
+    parser.add_argument("--fresh", action="store_true",
+                        help="derive the symbolic and numeric evidence again instead of replaying what an earlier "
+                             "run of the same code derived (the cache: $PI2OVER6_CACHE, off to turn it off)")
     parser.set_defaults(run=run, budget="quick")
 
 
@@ -129,6 +136,7 @@ def run(args):
     from numerics.executor import available_cores
 
     from ..claims import budget_named
+    from ..evidence_cache import EvidenceCache
     from ..ledger import LEDGER
     from ..report import render_claim_figures, write_report
     from ..runner import LedgerError, verify
@@ -147,7 +155,7 @@ def run(args):
     bar = _Progress(len(claims), enabled=not args.json and sys.stderr.isatty())
     try:
         result = verify(claims, budget, progress=bar.finished, starting=bar.starting, workers=workers,
-                        finish=render_claim_figures)
+                        finish=render_claim_figures, cache=EvidenceCache.default(fresh=args.fresh))
     except LedgerError as err:
         print(f"pi2over6: error: {err}".splitlines()[0], file=sys.stderr)
         return 1
@@ -166,8 +174,9 @@ def run(args):
         s = result.summary()
         print()
         print(f"{s['verified']} of {s['claims']} claims verified ({s['budget']} budget, seed {s['seed']}, "
-              f"{s['seconds']:.1f} s on {s['workers']} worker{'s' if s['workers'] > 1 else ''}). "
-              f"Report: {folder / 'report.md'}, {folder / 'report.tex'}")
+              f"{s['seconds']:.1f} s on {s['workers']} worker{'s' if s['workers'] > 1 else ''}"
+              + (f"; {s['replayed']} symbolic or numeric evidence replayed from the cache, --fresh derives it again"
+                 if s["replayed"] else "") + f"). Report: {folder / 'report.md'}, {folder / 'report.tex'}")
         failures = _failures(result)
         if failures:
             print("Failed evidence:")

@@ -303,3 +303,95 @@ def test_a_deliberately_wrong_claim_fails_with_evidence_that_says_why():
     numeric = result.evidence["numeric"].checks[0].details
     assert float(numeric["value"]) == pytest.approx(float(sp.harmonic(20, 2)), abs=1e-15)
     assert float(numeric["slack"]) < 0
+
+
+# ------------------------------------------------------------------ the evidence cache
+def _without_timing(result):
+    data = result.to_json_dict()
+    data.pop("seconds"), data.pop("cpu_seconds")
+    for e in data["evidence"].values():
+        e.pop("seconds"), e.pop("replayed", None)
+    return data
+
+
+def test_kept_evidence_is_replayed_as_derived_and_monte_carlo_is_drawn_again(tmp_path):
+    from proofs_check.evidence_cache import EvidenceCache
+    from proofs_check.ledger import LEDGER
+
+    claim_ = LEDGER["workflow-framework"]
+    cache = EvidenceCache(tmp_path)
+    first = claim_.verify(QUICK, cache)
+    again = claim_.verify(QUICK, cache)
+    assert [first.evidence[k].replayed for k in ("symbolic", "numeric", "monte_carlo")] == [None] * 3
+    assert again.evidence["symbolic"].replayed["seconds"] == pytest.approx(first.evidence["symbolic"].seconds)
+    assert again.evidence["numeric"].replayed is not None and again.evidence["monte_carlo"].replayed is None
+    assert _without_timing(again) == _without_timing(first)   # the same checks, the same numbers
+    assert len(list((tmp_path / "evidence").glob("*.json"))) == 2
+    # another master seed, budget or claim is another key; so is any change to the toolkit's files
+    assert claim_.verify(Budget("quick", 7), cache).evidence["symbolic"].replayed is None
+    assert claim_.verify(FULL, cache).evidence["symbolic"].replayed is None
+    # reading switched off (verify --fresh): derived again
+    assert claim_.verify(QUICK, EvidenceCache(tmp_path, read=False)).evidence["symbolic"].replayed is None
+
+
+def test_the_key_follows_the_toolkit_and_its_libraries(tmp_path, monkeypatch):
+    from proofs_check import evidence_cache
+    from proofs_check.evidence_cache import EvidenceCache, toolkit_digest
+    from proofs_check.ledger import LEDGER
+
+    claim_ = LEDGER["workflow-framework"]
+    cache = EvidenceCache(tmp_path)
+    key = cache.key(claim_, "symbolic", QUICK)
+    assert len(toolkit_digest()) == 64 and key == cache.key(claim_, "symbolic", QUICK)
+    monkeypatch.setattr(evidence_cache, "toolkit_digest", lambda: "0" * 64)
+    assert cache.key(claim_, "symbolic", QUICK) != key
+    monkeypatch.undo()
+    monkeypatch.setattr(evidence_cache, "_environment", lambda: {"libraries": {"sympy": "0.0"}})
+    assert cache.key(claim_, "symbolic", QUICK) != key
+    assert cache.key(claim_, "monte_carlo", QUICK) is None
+
+
+def test_failures_code_outside_the_toolkit_and_damaged_entries_are_never_replayed(tmp_path):
+    import json
+
+    from proofs_check.claims import Evidence
+    from proofs_check.evidence_cache import EvidenceCache
+    from proofs_check.ledger import LEDGER
+
+    cache = EvidenceCache(tmp_path)
+    folder = tmp_path / "evidence"
+    # evidence functions of this test module (outside the toolkit's packages) are derived every time
+    mine = claim(id="mine")
+    assert cache.key(mine, "symbolic", QUICK) is None
+    mine.verify(QUICK, cache)
+    assert not folder.exists()
+    # a failed evidence is not kept
+    real, budget = LEDGER["discard-absorption"], QUICK.for_claim("discard-absorption")
+    cache.put(real, "symbolic", budget, Evidence("symbolic", FAIL, (check("a failure", False),)))
+    assert not folder.exists()
+    # a damaged entry is derived again (and kept again)
+    real.verify(QUICK, cache)
+    entries = sorted(folder.glob("*.json"))
+    assert len(entries) == 2
+    good = entries[0].read_text()
+    entries[0].write_text("{not json")
+    assert sum(e.replayed is not None for e in real.verify(QUICK, cache).evidence.values()) == 1
+    assert entries[0].read_text() != "{not json"
+    # an entry whose checks do not all pass is refused
+    data = json.loads(good)
+    data["checks"][0]["passed"] = False
+    for path in entries:
+        path.write_text(json.dumps(data))
+    assert all(e.replayed is None for e in real.verify(QUICK, cache).evidence.values())
+
+
+def test_parallel_workers_share_the_cache(tmp_path):
+    from proofs_check.evidence_cache import EvidenceCache
+    from proofs_check.ledger import LEDGER
+
+    cache = EvidenceCache(tmp_path)
+    claims = [LEDGER["workflow-framework"], LEDGER["discard-absorption"]]
+    first = verify(claims, workers=2, cache=cache)
+    again = verify(claims, workers=2, cache=cache)
+    assert first.summary()["replayed"] == 0 and again.summary()["replayed"] == 4
+    assert [_without_timing(r) for r in again.results] == [_without_timing(r) for r in first.results]

@@ -111,6 +111,24 @@ def test_only_runs_the_named_claims_prints_the_table_and_marks_the_report_partia
     assert "Partial ledger" in (tmp_path / "r" / "report.md").read_text()
 
 
+def test_a_second_run_replays_derived_evidence_and_fresh_derives_it_again(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PI2OVER6_CACHE", str(tmp_path / "cache"))
+    argv = ["verify", "--only", "workflow-framework", "--json", "--out", str(tmp_path / "r")]
+    assert main(argv) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main(argv) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert (first["summary"]["replayed"], again["summary"]["replayed"]) == (0, 2)
+    evidence = again["claims"][0]["evidence"]
+    assert "replayed" in evidence["symbolic"] and "replayed" in evidence["numeric"]
+    assert "replayed" not in evidence["monte_carlo"]
+    assert "replayed from the evidence cache: derived" in (tmp_path / "r" / "report.md").read_text()
+    for kind in KINDS:   # the same checks and numbers
+        assert evidence[kind]["details"] == first["claims"][0]["evidence"][kind]["details"]
+    assert main([*argv, "--fresh"]) == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["replayed"] == 0
+
+
 def test_list_prints_every_claim(capsys):
     assert main(["verify", "--list"]) == 0
     out = capsys.readouterr().out
