@@ -15,9 +15,11 @@ that passed under a key made of
 and any change to any of them derives that evidence again. Monte Carlo evidence is
 never kept: it is drawn afresh on every run. Only evidence functions defined in the
 toolkit's packages are kept (their code is in the digest); a claim of your own is
-derived every time. Replayed evidence says when it was derived and how long that
-took (:attr:`proofs_check.claims.Evidence.replayed`); ``pi2over6 verify --fresh``
-derives everything again and refreshes what is kept.
+derived every time. The report's figures are kept too, under a digest of their data
+(:meth:`EvidenceCache.drawn`): the same data is not drawn twice. Replayed evidence
+says when it was derived and how long that took
+(:attr:`proofs_check.claims.Evidence.replayed`); ``pi2over6 verify --fresh`` derives
+everything again and refreshes what is kept.
 
 The folder is ``$PI2OVER6_CACHE``, else ``$XDG_CACHE_HOME/pi2over6``, else
 ``~/.cache/pi2over6``; ``PI2OVER6_CACHE=off`` turns keeping off. Entries are JSON
@@ -166,6 +168,43 @@ class EvidenceCache:
             os.replace(temporary, target)
         except (OSError, TypeError, ValueError):
             return   # a folder we cannot write, or data JSON cannot hold: keep nothing
+
+
+    def drawn(self, spec, draw):
+        """``draw(spec)``, the files of a figure (bytes by extension), kept under a digest of its data.
+
+        A figure's files are a function of its data, the toolkit's code and matplotlib's
+        version; the same data (a Monte Carlo run repeated with the same seed) is not
+        drawn twice.
+        """
+        from dataclasses import asdict
+
+        import matplotlib
+
+        try:
+            payload = json.dumps([FORMAT, toolkit_digest(), matplotlib.__version__, asdict(spec)], sort_keys=True)
+        except (TypeError, ValueError):
+            return draw(spec)
+        key = hashlib.sha256(payload.encode()).hexdigest()
+        stem = self.folder / "figures" / key
+        try:
+            kept = {ext: (stem.parent / f"{key}.{ext}").read_bytes() for ext in ("png", "pdf")}
+            if all(kept.values()):
+                return kept
+        except OSError:
+            pass
+        files = draw(spec)
+        if self.write:
+            try:
+                stem.parent.mkdir(parents=True, exist_ok=True)
+                for ext, data in files.items():
+                    fd, temporary = tempfile.mkstemp(prefix=".entry-", dir=stem.parent)
+                    with os.fdopen(fd, "wb") as f:
+                        f.write(data)
+                    os.replace(temporary, stem.parent / f"{key}.{ext}")
+            except OSError:
+                pass
+        return files
 
 
 def _encode(evidence):

@@ -135,8 +135,11 @@ def render_claim_figures(result):
     """
     from dataclasses import replace
 
-    rendered = {(kind, i): render_figure(spec) for kind in KINDS
-                for i, spec in enumerate(result.evidence[kind].figures)}
+    from .evidence_cache import EvidenceCache
+
+    cache = EvidenceCache.default()   # figures already drawn from the same data are not drawn again
+    rendered = {(kind, i): (render_figure(spec) if cache is None else cache.drawn(spec, render_figure))
+                for kind in KINDS for i, spec in enumerate(result.evidence[kind].figures)}
     return replace(result, rendered={**result.rendered, **rendered})
 
 

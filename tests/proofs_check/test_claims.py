@@ -395,3 +395,21 @@ def test_parallel_workers_share_the_cache(tmp_path):
     again = verify(claims, workers=2, cache=cache)
     assert first.summary()["replayed"] == 0 and again.summary()["replayed"] == 4
     assert [_without_timing(r) for r in again.results] == [_without_timing(r) for r in first.results]
+
+
+def test_a_figure_is_drawn_once_for_the_same_data(tmp_path):
+    from proofs_check.claims import Figure
+    from proofs_check.evidence_cache import EvidenceCache
+
+    drawn = []
+
+    def draw(spec):
+        drawn.append(spec.name)
+        return {"png": b"png of " + spec.title.encode(), "pdf": b"pdf of " + spec.title.encode()}
+
+    cache = EvidenceCache(tmp_path)
+    a = Figure("a", "R_k", "k", "R", curves=(("exact", [1, 2], [1.0, 1.25]),))
+    b = Figure("a", "R_k", "k", "R", curves=(("exact", [1, 2], [1.0, 1.26]),))
+    assert cache.drawn(a, draw) == cache.drawn(a, draw) == {"png": b"png of R_k", "pdf": b"pdf of R_k"}
+    cache.drawn(b, draw)
+    assert drawn == ["a", "a"]   # the second a is replayed; b has other data
