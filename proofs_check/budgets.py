@@ -33,7 +33,7 @@ class Budget:
     standard errors to stay within the budget's :meth:`resolution` of the target, or
     within the comparison's own finite-n allowance where that is wider (a Monte Carlo
     error far below the allowance buys nothing). ``quick`` (the default) resolves
-    3% for models drawn through sufficient statistics and 10% for Newton fits; ``full``
+    3% for models drawn through sufficient statistics and 12% for Newton fits; ``full``
     resolves sqrt(10) times finer, about ten times the replicates.
 
     Parameters
@@ -52,7 +52,7 @@ class Budget:
     >>> QUICK.replicates("cheap"), FULL.replicates("cheap")
     (40000, 400000)
     >>> QUICK.resolution("iterative"), round(FULL.resolution("iterative"), 4)
-    (0.1, 0.0316)
+    (0.12, 0.0379)
     >>> QUICK.stream("augment") == QUICK.stream("augment") != QUICK.stream("discard")
     True
     """
@@ -111,11 +111,11 @@ class Budget:
         Examples
         --------
         >>> QUICK.replicates_for(Tolerance("iterative"), [1.0, 1.25])
-        2500
-        >>> QUICK.replicates_for(Tolerance("iterative", relative=[0.05, 0.2]), [1.0, 1.25])
         1750
+        >>> QUICK.replicates_for(Tolerance("iterative", relative=[0.05, 0.2]), [1.0, 1.25])
+        1250
         >>> FULL.replicates_for(Tolerance("iterative"), [1.0, 1.25])
-        25000
+        17500
         """
         if not isinstance(tolerance, Tolerance):
             raise TypeError(f"tolerance must be a Tolerance, got {tolerance!r}")
@@ -147,7 +147,7 @@ REPLICATES = {"cheap": (40000, 400000), "points": (10000, 100000), "iterative": 
               "process": (200000, 2000000)}
 """Replicates per cost class: (quick, full)."""
 
-RESOLUTION = {"cheap": 0.03, "points": 0.06, "iterative": 0.10, "process": 0.015}
+RESOLUTION = {"cheap": 0.03, "points": 0.06, "iterative": 0.12, "process": 0.015}
 """The quick budget's relative resolution per cost class (k standard errors over |target|); the full
 budget's is sqrt(10) times finer."""
 
