@@ -21,11 +21,13 @@ says when it was derived and how long that took
 (:attr:`proofs_check.claims.Evidence.replayed`); ``pi2over6 verify --fresh`` derives
 everything again and refreshes what is kept.
 
-The folder is ``$PI2OVER6_CACHE``, else ``$XDG_CACHE_HOME/pi2over6``, else
-``~/.cache/pi2over6``; ``PI2OVER6_CACHE=off`` turns keeping off. Entries are JSON
-files, each written whole to a temporary name and renamed into place, so concurrent
-and interrupted runs leave no partial entry; an entry that cannot be read is derived
-again.
+The folder is the toolkit's cache (:func:`theory.derivation_cache.cache_folder`:
+``$PI2OVER6_CACHE_DIR``, else ``$XDG_CACHE_HOME/pi2over6``, else ``~/.cache/pi2over6``;
+an empty ``PI2OVER6_CACHE_DIR`` turns keeping off). Each version of the toolkit's
+files keeps its entries in a folder of its own, ``evidence-<digest>``, and only the
+:data:`KEEP` most recent such folders are kept. Entries are JSON files, each written
+whole to a temporary name and renamed into place, so concurrent and interrupted runs
+leave no partial entry; an entry that cannot be read is derived again.
 """
 
 from __future__ import annotations
@@ -37,16 +39,20 @@ import importlib.util
 import json
 import os
 import platform
+import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["EvidenceCache", "CACHED_KINDS", "toolkit_digest", "default_folder"]
+__all__ = ["EvidenceCache", "CACHED_KINDS", "KEEP", "toolkit_digest", "default_folder"]
 
 CACHED_KINDS = ("symbolic", "numeric")
 PACKAGES = ("theory", "numerics", "proofs_check")
 LIBRARIES = ("numpy", "scipy", "sympy", "mpmath", "python-flint")
 FORMAT = 1   # of the entries: a new layout is a new key
+KEEP = 4
+"""How many versions of the toolkit keep their evidence (the folders used most recently)."""
+_PREFIX = "evidence-"
 
 
 @functools.cache
@@ -78,12 +84,10 @@ def _environment():
 
 
 def default_folder():
-    """The cache folder the environment names, or None when ``PI2OVER6_CACHE=off``."""
-    chosen = os.environ.get("PI2OVER6_CACHE")
-    if chosen is not None:
-        return None if chosen.strip().lower() in ("off", "0", "no", "false", "") else Path(chosen)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "pi2over6"
+    """The toolkit's cache folder (``$PI2OVER6_CACHE_DIR`` and its defaults), or None when it is turned off."""
+    from theory.derivation_cache import cache_folder
+
+    return cache_folder()
 
 
 class EvidenceCache:
@@ -115,6 +119,28 @@ class EvidenceCache:
     def __init__(self, folder, read=True, write=True):
         self.folder = Path(folder)
         self.read, self.write = bool(read), bool(write)
+        self._ready = False
+
+    @property
+    def version_folder(self):
+        """Where this version of the toolkit keeps its entries: ``evidence-<digest>`` in :attr:`folder`."""
+        return self.folder / f"{_PREFIX}{toolkit_digest()[:16]}"
+
+    def _prepare(self, folder):
+        """Create ``folder`` (a new version's, the first time) and drop all but the :data:`KEEP` latest versions."""
+        new = not self._ready and not self.version_folder.is_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        self._ready = True
+        if new:
+            def used(path):
+                try:
+                    return path.stat().st_mtime
+                except OSError:
+                    return 0.0
+
+            versions = sorted(self.folder.glob(f"{_PREFIX}*"), key=used, reverse=True)
+            for stale in versions[KEEP:]:
+                shutil.rmtree(stale, ignore_errors=True)
 
     @classmethod
     def default(cls, fresh=False):
@@ -138,7 +164,7 @@ class EvidenceCache:
         return hashlib.sha256(payload.encode()).hexdigest()
 
     def _path(self, key):
-        return self.folder / "evidence" / f"{key}.json"
+        return self.version_folder / f"{key}.json"
 
     def get(self, claim, kind, budget):
         """The kept :class:`~proofs_check.claims.Evidence` of this claim and kind, or None."""
@@ -161,14 +187,13 @@ class EvidenceCache:
         try:
             text = json.dumps(_encode(evidence))
             target = self._path(key)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            self._prepare(target.parent)
             fd, temporary = tempfile.mkstemp(prefix=".entry-", dir=target.parent)
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 f.write(text)
             os.replace(temporary, target)
         except (OSError, TypeError, ValueError):
             return   # a folder we cannot write, or data JSON cannot hold: keep nothing
-
 
     def drawn(self, spec, draw):
         """``draw(spec)``, the files of a figure (bytes by extension), kept under a digest of its data.
@@ -186,7 +211,7 @@ class EvidenceCache:
         except (TypeError, ValueError):
             return draw(spec)
         key = hashlib.sha256(payload.encode()).hexdigest()
-        stem = self.folder / "figures" / key
+        stem = self.version_folder / "figures" / key
         try:
             kept = {ext: (stem.parent / f"{key}.{ext}").read_bytes() for ext in ("png", "pdf")}
             if all(kept.values()):
@@ -196,7 +221,7 @@ class EvidenceCache:
         files = draw(spec)
         if self.write:
             try:
-                stem.parent.mkdir(parents=True, exist_ok=True)
+                self._prepare(stem.parent)
                 for ext, data in files.items():
                     fd, temporary = tempfile.mkstemp(prefix=".entry-", dir=stem.parent)
                     with os.fdopen(fd, "wb") as f:

@@ -1,6 +1,8 @@
 """Shared test settings: Hypothesis profiles and mpmath precision hygiene."""
 
 import os
+import shutil
+import tempfile
 
 import mpmath
 import pytest
@@ -12,9 +14,11 @@ settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
-# Every test derives its evidence: no replay from (or writing into) the evidence cache of whoever runs them.
-# The tests of the cache give it a folder of their own.
-os.environ["PI2OVER6_CACHE"] = "off"
+# The tests keep what they derive (evidence, SymPy derivations) in a cache folder of their own, empty when the
+# run starts: everything is derived at least once per run, and the cache of whoever runs them is neither read
+# nor written. The tests of the caches give them folders of their own.
+_CACHE = tempfile.mkdtemp(prefix="pi2over6-test-cache-")
+os.environ["PI2OVER6_CACHE_DIR"] = _CACHE
 
 
 @pytest.fixture(autouse=True)
@@ -36,3 +40,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_CACHE, ignore_errors=True)

@@ -51,7 +51,7 @@ def register(subparsers):
                         help="worker processes (default: every available core; results do not depend on it)")
     parser.add_argument("--fresh", action="store_true",
                         help="derive the symbolic and numeric evidence again instead of replaying what an earlier "
-                             "run of the same code derived (the cache: $PI2OVER6_CACHE, off to turn it off)")
+                             "run of the same code derived (the cache: $PI2OVER6_CACHE_DIR, empty to turn it off)")
     parser.set_defaults(run=run, budget="quick")
 
 

@@ -326,7 +326,7 @@ def test_kept_evidence_is_replayed_as_derived_and_monte_carlo_is_drawn_again(tmp
     assert again.evidence["symbolic"].replayed["seconds"] == pytest.approx(first.evidence["symbolic"].seconds)
     assert again.evidence["numeric"].replayed is not None and again.evidence["monte_carlo"].replayed is None
     assert _without_timing(again) == _without_timing(first)   # the same checks, the same numbers
-    assert len(list((tmp_path / "evidence").glob("*.json"))) == 2
+    assert len(list(cache.version_folder.glob("*.json"))) == 2
     # another master seed, budget or claim is another key; so is any change to the toolkit's files
     assert claim_.verify(Budget("quick", 7), cache).evidence["symbolic"].replayed is None
     assert claim_.verify(FULL, cache).evidence["symbolic"].replayed is None
@@ -359,7 +359,7 @@ def test_failures_code_outside_the_toolkit_and_damaged_entries_are_never_replaye
     from proofs_check.ledger import LEDGER
 
     cache = EvidenceCache(tmp_path)
-    folder = tmp_path / "evidence"
+    folder = cache.version_folder
     # evidence functions of this test module (outside the toolkit's packages) are derived every time
     mine = claim(id="mine")
     assert cache.key(mine, "symbolic", QUICK) is None
@@ -383,6 +383,34 @@ def test_failures_code_outside_the_toolkit_and_damaged_entries_are_never_replaye
     for path in entries:
         path.write_text(json.dumps(data))
     assert all(e.replayed is None for e in real.verify(QUICK, cache).evidence.values())
+
+
+def test_the_cache_lives_in_the_toolkits_folder_and_keeps_the_latest_versions(tmp_path, monkeypatch):
+    import os
+
+    from proofs_check import evidence_cache
+    from proofs_check.evidence_cache import KEEP, EvidenceCache
+    from proofs_check.ledger import LEDGER
+
+    monkeypatch.setenv("PI2OVER6_CACHE_DIR", str(tmp_path))
+    assert EvidenceCache.default().folder == tmp_path
+    monkeypatch.setenv("PI2OVER6_CACHE_DIR", "")
+    assert EvidenceCache.default() is None
+    # older versions of the toolkit: KEEP + 2 folders, each used before the last
+    for i in range(KEEP + 2):
+        old = tmp_path / f"evidence-old{i}"
+        old.mkdir()
+        os.utime(old, (1000 + i, 1000 + i))
+    claim_ = LEDGER["workflow-framework"]
+    EvidenceCache(tmp_path).put(claim_, "symbolic", QUICK.for_claim(claim_.id),
+                                claim_.verify(QUICK).evidence["symbolic"])
+    kept = sorted(p.name for p in tmp_path.glob("evidence-*"))
+    assert len(kept) == KEEP and EvidenceCache(tmp_path).version_folder.name in kept
+    assert [f"evidence-old{i}" for i in range(KEEP + 2 - (KEEP - 1), KEEP + 2)] == [k for k in kept if "old" in k]
+    # an unchanged toolkit reuses its folder and removes nothing
+    monkeypatch.setattr(evidence_cache, "KEEP", 1)
+    EvidenceCache(tmp_path).put(claim_, "numeric", QUICK.for_claim(claim_.id), claim_.verify(QUICK).evidence["numeric"])
+    assert len(list(tmp_path.glob("evidence-*"))) == KEEP
 
 
 def test_parallel_workers_share_the_cache(tmp_path):

@@ -112,7 +112,7 @@ def test_only_runs_the_named_claims_prints_the_table_and_marks_the_report_partia
 
 
 def test_a_second_run_replays_derived_evidence_and_fresh_derives_it_again(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("PI2OVER6_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("PI2OVER6_CACHE_DIR", str(tmp_path / "cache"))
     argv = ["verify", "--only", "workflow-framework", "--json", "--out", str(tmp_path / "r")]
     assert main(argv) == 0
     first = json.loads(capsys.readouterr().out)
