@@ -556,3 +556,15 @@ def test_family_construction_is_checked():
         ExponentialFamily("bad", x, sp.exp(eta) * sp.Symbol("c"), sp.S.One, sp.S.Naturals0, 0.0, x=x, eta=eta)
     with pytest.raises(TypeError, match="ExponentialFamily"):
         get_model("expfam").with_family("poisson")
+
+
+@pytest.mark.parametrize("power", [0, 1, 2, 3, 5])
+def test_poisson_polynomial_expectations_equal_the_summed_series(power):
+    # the factorial-moment route against SymPy summing x^m lambda^x e^-lambda / x! over the support
+    from theory.models.base import X_COUNT
+
+    model = get_model("poisson")
+    lam = model.theta()[0]
+    expr = (X_COUNT - lam) ** power / lam + 2 * X_COUNT
+    series = sp.summation(expr * lam**X_COUNT * sp.exp(-lam) / sp.factorial(X_COUNT), (X_COUNT, 0, sp.oo))
+    assert sp.simplify(model.expectation(expr) - series) == 0

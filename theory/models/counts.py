@@ -1,7 +1,7 @@
 """Count and waiting-time models' symbolic faces: Bernoulli, Poisson and exponential, each fitted by its MLE.
 
-Expectations are exact sums over the support (Bernoulli, Poisson) or integrals
-over the half-line (exponential).
+Expectations are exact sums over the support (Bernoulli; Poisson, whose polynomials
+go through its factorial moments) or integrals over the half-line (exponential).
 
 Examples
 --------
@@ -12,9 +12,11 @@ Matrix([[p*(1 - p)]])
 from __future__ import annotations
 
 import sympy as sp
+from sympy.functions.combinatorial.numbers import stirling
 
 from ..rationals import as_sympy, to_sympy_rational
 from .base import X_COUNT, X_POSITIVE, SymbolicModel
+from .expectations import polynomial_terms
 from .registry import get_model, symbolic_face  # noqa: F401  (the examples use get_model)
 
 __all__ = ["Bernoulli", "Poisson", "Exponential"]
@@ -75,8 +77,25 @@ class Poisson(SymbolicModel):
         return {_LAM: to_sympy_rational(self._params(params)["lam"])}
 
     def expectation(self, expr, params=None):
-        pmf = sp.exp(self._log_density(params))
-        return sp.simplify(sp.summation(as_sympy(expr) * pmf, (X_COUNT, 0, sp.oo)))
+        """E expr(x) for x ~ Poisson(lambda).
+
+        A polynomial in x goes through the factorial moments E x(x-1)...(x-j+1) = lambda^j:
+        x^m = sum_j S(m, j) x(x-1)...(x-j+1) (Stirling numbers of the second kind), so
+        E x^m = sum_j S(m, j) lambda^j, exactly and at once. Anything else sums the series.
+
+        Examples
+        --------
+        >>> lam = Poisson().theta()[0]
+        >>> Poisson().expectation(X_COUNT**3), Poisson().expectation((X_COUNT - lam) ** 2)
+        (lambda*(lambda**2 + 3*lambda + 1), lambda)
+        """
+        expr = as_sympy(expr)
+        terms = polynomial_terms(expr, [X_COUNT])
+        if terms is None:
+            pmf = sp.exp(self._log_density(params))
+            return sp.simplify(sp.summation(expr * pmf, (X_COUNT, 0, sp.oo)))
+        moments = {m: sum((stirling(m, j) * _LAM**j for j in range(m + 1)), sp.S.Zero) for (m,), _ in terms}
+        return sp.simplify(sum((coeff * moments[m] for (m,), coeff in terms), sp.S.Zero))
 
 
 
