@@ -38,7 +38,7 @@ def register(subparsers):
                     "evidence; print a table and write report.md, report.tex and figures.")
     budget = parser.add_mutually_exclusive_group()
     budget.add_argument("--quick", dest="budget", action="store_const", const="quick",
-                        help="the quick Monte Carlo budget (default; well under half a minute on two cores)")
+                        help="the quick Monte Carlo budget (the default)")
     budget.add_argument("--full", dest="budget", action="store_const", const="full",
                         help="the full Monte Carlo budget (about ten times the quick one)")
     parser.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
