@@ -22,6 +22,7 @@ import flint
 import sympy as sp
 
 from .process import risk_ratios
+from .rationals import float_or_none, format_decimal
 from .recurrence import R, k
 
 __all__ = ["latex_pieces", "latex_snippet", "model_risk_latex", "ratio_table", "display_form", "tex_text"]
@@ -101,8 +102,7 @@ def ratio_table(workflow, digits=6):
         if not isinstance(r, flint.fmpq):
             r = Fraction(r)
             r = flint.fmpq(r.numerator, r.denominator)
-        value = float(r)
-        rows.append(f"{n} & ${_rational_tex(r)}$ & {value:.{digits}f} & {1 / value:.{digits}f} \\\\")
+        rows.append(f"{n} & ${_rational_tex(r)}$ & {_fixed(r, digits)} & {_fixed(1 / r, digits)} \\\\")
     rows += [r"\bottomrule", r"\end{tabular}"]
     return "\n".join(rows)
 
@@ -112,6 +112,12 @@ def _rational_tex(q):
     p, d = q.p, q.q
     sign = "- " if p < 0 else ""
     return f"{sign}{abs(p)}" if d == 1 else rf"{sign}\frac{{{abs(p)}}}{{{d}}}"
+
+
+def _fixed(value, digits):
+    """``value`` with ``digits`` decimals; outside float64's normal range, in exact scientific notation."""
+    as_float = float_or_none(value)
+    return f"{as_float:.{digits}f}" if as_float is not None else format_decimal(value, digits + 1)
 
 
 def _from(n):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
+from .input_limits import MAX_FIT_ENTRIES, MAX_GENERATIONS
 from .rationals import format_rational, to_rational
 from .workflow import FitEntry, Generation, Workflow, WorkflowError, _short
 
@@ -28,8 +29,21 @@ WorkflowLike = Workflow | str | Path
 def _build(name, G, fit_of, emit=ONE, new_real_of=lambda k: None):
     if isinstance(G, bool) or not isinstance(G, int) or G < 1:
         raise WorkflowError(f"the number of generations must be a positive integer, got {G!r}")
-    return Workflow(tuple(Generation(tuple(fit_of(k)), new_real_of(k), emit) for k in range(1, G + 1)), ONE, None,
-                    name)
+    _check_generations(G)
+    generations, entries = [], 0
+    for k in range(1, G + 1):
+        fit = tuple(fit_of(k))
+        entries += len(fit)
+        if entries > MAX_FIT_ENTRIES:
+            raise WorkflowError(f"{name} over {G} generations has more than {MAX_FIT_ENTRIES} fit entries "
+                                f"({entries} by generation {k}); the limit is {MAX_FIT_ENTRIES}")
+        generations.append(Generation(fit, new_real_of(k), emit))
+    return Workflow(tuple(generations), ONE, None, name)
+
+
+def _check_generations(G):
+    if G > MAX_GENERATIONS:
+        raise WorkflowError(f"generations = {G} is more than the limit of {MAX_GENERATIONS}")
 
 
 def _earlier(k, last=None):

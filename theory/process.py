@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 
 import flint
 
+from .input_limits import MAX_EXACT_WORK, LimitError, check_memory
 from .presets import WorkflowLike, load_workflow
 from .rationals import as_fmpq, as_fraction
 from .workflow import Workflow, WorkflowError
@@ -49,8 +50,8 @@ if TYPE_CHECKING:
 # non-zero entries per generation (measured in benchmarks/bench_foundation.py).
 SPARSE_FEEDBACK = 4
 
-__all__ = ["LinearForm", "linear_form", "exact_loadings", "covariance", "variances", "reject_curation", "risk_ratios",
-           "efficiencies", "covariance_float", "risk_ratios_float"]
+__all__ = ["LinearForm", "linear_form", "exact_loadings", "exact_size", "check_exact_size", "covariance", "variances",
+           "reject_curation", "risk_ratios", "efficiencies", "covariance_float", "risk_ratios_float"]
 
 
 @dataclass(frozen=True)
@@ -251,6 +252,7 @@ def exact_loadings(lf: LinearForm, method="auto"):
     True
     """
     G, P = lf.G, len(lf.variances)
+    check_exact_size(lf)
     if method == "auto":
         method = "substitution" if len(lf.feedback) <= SPARSE_FEEDBACK * G else "solve"
     if method == "solve":
@@ -266,6 +268,62 @@ def exact_loadings(lf: LinearForm, method="auto"):
         w, source = as_fmpq(w), rows[j]
         rows[k] = [a + w * b if b else a for a, b in zip(rows[k], source, strict=True)]
     return rows
+
+
+def exact_size(lf: LinearForm):
+    """(non-zero loadings, work, bytes): what :func:`exact_loadings` will hold and do, bounded from above.
+
+    A generation's row of M is non-zero on the noise terms it descends from (a
+    union over its fit, as bit sets), and its entries' numerators and denominators
+    have at most ``b_k`` bits, with ``b_k`` the largest of ``b_j + log2(p q)`` over
+    the shares ``p/q`` through which it reads an earlier row j. The work is the sum
+    over rows of (non-zero entries) x (64 + b_k): the bits the exact solve writes,
+    plus a constant per entry. Measured in benchmarks/bench_foundation.py's setting,
+    FLINT does between 1e7 (augment, dense solve) and 2.5e8 (mix) units a second.
+
+    Examples
+    --------
+    >>> nonzero, work, memory = exact_size(linear_form("discard", 4))
+    >>> nonzero, work
+    (10, 640.0)
+    """
+    import math
+
+    G, P = lf.G, len(lf.variances)
+    depends, bits = [0] * G, [0.0] * G
+
+    def size(w):
+        w = as_fraction(w)
+        return math.log2(abs(w.numerator) or 1) + math.log2(w.denominator)
+
+    for k, p, w in lf.direct:
+        depends[k] |= 1 << p
+        bits[k] = max(bits[k], size(w))
+    for k, j, w in lf.feedback:
+        depends[k] |= depends[j]
+        bits[k] = max(bits[k], bits[j] + size(w))
+    counts = [d.bit_count() for d in depends]
+    nonzero = sum(counts)
+    work = math.fsum(c * (64 + b) for c, b in zip(counts, bits, strict=True))
+    # a row is a list of P pointers; an fmpq object costs about 64 bytes plus its digits
+    memory = 8 * G * P + 64 * nonzero + int(math.fsum(c * b for c, b in zip(counts, bits, strict=True)) / 4)
+    return nonzero, work, memory
+
+
+def check_exact_size(lf: LinearForm):
+    """Refuse, before it starts, an exact computation above :data:`theory.input_limits.MAX_EXACT_WORK` or the memory.
+
+    Raises
+    ------
+    theory.input_limits.LimitError
+        Naming the number of generations and the work, with the limit.
+    """
+    nonzero, work, memory = exact_size(lf)
+    if work > MAX_EXACT_WORK:
+        raise LimitError(f"the exact process of this workflow over {lf.G} generations needs about {work:.2g} "
+                         f"units of work ({nonzero} non-zero loadings); the limit is {MAX_EXACT_WORK:.2g} "
+                         "(a few minutes): ask for fewer generations")
+    check_memory(memory, f"the exact process of this workflow over {lf.G} generations")
 
 
 def variances(workflow: WorkflowLike, G=None):

@@ -22,10 +22,20 @@ from __future__ import annotations
 import math
 import numbers
 import re
+import sys
 from fractions import Fraction
 
+from .input_limits import (
+    MAX_EXACT_DIGITS,
+    LimitError,
+    check_number_text,
+    check_rational_size,
+    decimal_digits,
+    int_digits,
+)
+
 __all__ = ["to_rational", "to_sympy_rational", "as_fraction", "as_fmpq", "as_sympy", "rational_to_data",
-           "format_rational"]
+           "format_rational", "float_or_none", "format_decimal", "exact_text"]
 
 # An optional sign, digits with an optional decimal point and exponent, or p/q.
 _NUMBER = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?(\s*/\s*[+-]?\d+)?\s*$")
@@ -51,6 +61,10 @@ def to_rational(value, what="value"):
     ------
     ValueError
         If ``value`` is not a finite rational number; the message repeats it.
+    theory.input_limits.LimitError
+        If the number is too large to build exactly: more than
+        :data:`~theory.input_limits.MAX_NUMBER_DIGITS` digits, or an exponent beyond
+        :data:`~theory.input_limits.MAX_DECIMAL_EXPONENT` (``"1e999999999"``).
 
     Examples
     --------
@@ -64,16 +78,17 @@ def to_rational(value, what="value"):
     if isinstance(value, bool):
         raise ValueError(f"{what} must be a rational number, got {value!r}")
     if isinstance(value, Fraction):
-        return value
+        return check_rational_size(value, what)
     if isinstance(value, int):
-        return Fraction(value)
+        return check_rational_size(Fraction(value), what)
     if isinstance(value, numbers.Rational):  # SymPy's Rational and Integer, numpy integers
-        return Fraction(int(value.numerator), int(value.denominator))
+        return check_rational_size(Fraction(int(value.numerator), int(value.denominator)), what)
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"{what} must be a finite number, got {value!r}")
         return Fraction(repr(value))
     if isinstance(value, str) and _NUMBER.match(value):
+        check_number_text(value, what)
         try:
             if "/" in value:
                 num, den = value.split("/")
@@ -108,9 +123,11 @@ def format_rational(value):
     """
     value = as_fraction(value)
     if value.denominator == 1:
-        return str(value.numerator)
-    decimal = float(value)
-    return repr(decimal) if Fraction(repr(decimal)) == value else f"{value.numerator}/{value.denominator}"
+        return exact_text(value)
+    decimal = float_or_none(value)
+    if decimal is not None and Fraction(repr(decimal)) == value:
+        return repr(decimal)
+    return exact_text(value)
 
 
 def as_fraction(value):
@@ -204,3 +221,84 @@ def as_sympy(value):
     except TypeError:
         raise TypeError(f"expected a SymPy expression or a number, got {value!r}") from None
     return sympy.Rational(value.numerator, value.denominator)
+
+
+# The float64 range in which a conversion keeps full relative precision (normal numbers).
+_FLOAT_MAX = Fraction(sys.float_info.max)
+_FLOAT_MIN = Fraction(sys.float_info.min)
+
+
+def float_or_none(value):
+    """The float64 nearest to an exact rational, or None where float64 cannot represent it faithfully.
+
+    The rule (the JSON output's ``ratio_float`` follows it): a value of magnitude
+    between 2.2e-308 and 1.8e308 (float64's normal range) or exactly 0 becomes the
+    nearest float; any other value, too large (it would overflow to infinity) or too
+    small (it would lose precision or become 0), gives None, and its exact spelling
+    is what counts.
+
+    Examples
+    --------
+    >>> float_or_none(Fraction(5, 4)), float_or_none(Fraction(10**400)), float_or_none(Fraction(1, 10**400))
+    (1.25, None, None)
+    """
+    value = as_fraction(value)
+    magnitude = abs(value)
+    if value == 0 or _FLOAT_MIN <= magnitude <= _FLOAT_MAX:
+        return float(value)
+    return None
+
+
+def format_decimal(value, digits=10):
+    """An exact rational in ``%g`` style with ``digits`` significant digits, whatever its magnitude.
+
+    Inside float64's normal range this is ``f"{float(value):.{digits}g}"``; outside it,
+    the digits are computed exactly (no overflow to ``inf``, no underflow to 0).
+
+    Examples
+    --------
+    >>> format_decimal(Fraction(5, 4)), format_decimal(Fraction(10**400, 3)), format_decimal(Fraction(-1, 7 * 10**500), 4)
+    ('1.25', '3.333333333e+399', '-1.429e-501')
+    """
+    value = as_fraction(value)
+    as_float = float_or_none(value)
+    if as_float is not None:
+        return f"{as_float:.{digits}g}"
+    sign = "-" if value < 0 else ""
+    num, den = abs(value.numerator), value.denominator
+    exponent = int_digits(num) - int_digits(den)          # 10**exponent is within a factor 10 of |value|
+    for _ in range(3):
+        shift = digits - 1 - exponent
+        scaled = Fraction(num * 10**shift, den) if shift >= 0 else Fraction(num, den * 10**-shift)
+        mantissa = round(scaled)
+        if mantissa >= 10**digits:
+            exponent += 1
+        elif mantissa < 10**(digits - 1):
+            exponent -= 1
+        else:
+            break
+    text = str(mantissa)
+    body = (text[0] + "." + text[1:]).rstrip("0").rstrip(".")
+    return f"{sign}{body}e{exponent:+03d}"
+
+
+def exact_text(value, what="exact value"):
+    """``str`` of an exact rational (``"p/q"`` or ``"p"``), for numbers of up to
+    :data:`theory.input_limits.MAX_EXACT_DIGITS` digits (Python's own guard stops at 4300).
+
+    Raises
+    ------
+    theory.input_limits.LimitError
+        For a numerator or denominator of more digits than that.
+
+    Examples
+    --------
+    >>> len(exact_text(Fraction(10**5000, 3)))
+    5003
+    """
+    value = as_fraction(value)
+    longest = max(int_digits(value.numerator), int_digits(value.denominator))
+    if longest > MAX_EXACT_DIGITS:
+        raise LimitError(f"{what} has {longest} digits; the limit is {MAX_EXACT_DIGITS}")
+    with decimal_digits(longest):
+        return str(value)

@@ -11,14 +11,12 @@ relative batch names (``S[-1]``, ``R[0]``, ``S[-3:]``, ``S[:]``) for the later o
 
 from __future__ import annotations
 
-import json
 import re
 import reprlib
-import tomllib
 from fractions import Fraction
-from pathlib import Path
 
 from .curation import Curation, CurationError
+from .input_limits import MAX_FIT_ENTRIES, MAX_GENERATIONS, MAX_LISTED_GENERATIONS, LimitError, check_count
 from .rationals import rational_to_data, to_rational
 from .workflow import FitEntry, Generation, WorkflowError
 
@@ -53,7 +51,8 @@ def parse_workflow(data, name=None, generations=None, base=None):
     real = parse_positive(data.get("real", 1), "real (the size of R0)")
     listed = data.get("generations", [])
     if not isinstance(listed, list):
-        raise WorkflowError(f"'generations' must be a list of generations, got {listed!r}")
+        raise WorkflowError(f"'generations' must be a list of generations, got {reprlib.repr(listed)}")
+    _check_listed_size(listed)
     gens = tuple(parse_generation(g, k, base) for k, g in enumerate(listed, start=1))
     then = parse_generation(data["then"], None, base) if "then" in data else None
     if not gens and then is None:
@@ -66,37 +65,52 @@ def parse_workflow(data, name=None, generations=None, base=None):
 def read_workflow_file(path):
     """The object of a ``.json`` or ``.toml`` workflow file, every decimal number an exact Fraction.
 
+    The file is read as :func:`theory.datafile.read_data_file` reads data: a regular
+    file of bounded size and nesting, UTF-8, numbers checked for size before they are
+    built (:mod:`theory.input_limits`).
+
     Raises
     ------
     WorkflowError
-        If the file is missing, unreadable or malformed, or has another suffix.
+        If the file is missing, unreadable, not a regular file, too large, too deeply
+        nested or malformed, or has another suffix.
     """
-    path = Path(path)
+    from .datafile import read_data_file
+
+    return read_data_file(path, "workflow file", error=WorkflowError)
+
+
+def _check_listed_size(listed):
+    """Refuse a listed workflow too large to build, before parsing its generations (:mod:`theory.input_limits`)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise WorkflowError(f"cannot read workflow file {str(path)!r}: {err.strerror}") from None
-    try:
-        if path.suffix.lower() == ".json":
-            return json.loads(text, parse_float=Fraction)
-        if path.suffix.lower() == ".toml":
-            return tomllib.loads(text, parse_float=Fraction)
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as err:
-        raise WorkflowError(f"malformed workflow file {str(path)!r}: {err}") from None
-    raise WorkflowError(f"workflow file must end in .json or .toml, got {str(path)!r}")
+        check_count(len(listed), MAX_LISTED_GENERATIONS, "generations listed")
+        entries = 0
+        for gen in listed:
+            fit = gen.get("fit") if isinstance(gen, dict) else None
+            entries += len(fit) if isinstance(fit, list) else 0
+        check_count(entries, MAX_FIT_ENTRIES, "fit entries listed")
+    except LimitError as err:
+        raise WorkflowError(str(err)) from None
 
 
 def with_rule(listed, rule, G, name):
     """Exactly ``G`` generations: the first ``G`` listed ones, then the rule's instances."""
     if isinstance(G, bool) or not isinstance(G, int) or G < 1:
         raise WorkflowError(f"the number of generations must be a positive integer, got {G!r}")
+    if G > MAX_GENERATIONS:
+        raise WorkflowError(f"generations = {G} is more than the limit of {MAX_GENERATIONS}")
     out = list(listed[:G])
     if G > len(out):
         if rule is None:
             raise WorkflowError(f"workflow {name or ''!s} lists {len(listed)} generations and has no 'then' rule, "
                                 f"so it cannot run {G} generations")
+        entries = sum(len(g.fit) for g in out)
         for k in range(len(out) + 1, G + 1):
             out.append(_instantiate(rule, k, out))
+            entries += len(out[-1].fit)
+            if entries > MAX_FIT_ENTRIES:
+                raise WorkflowError(f"workflow {name or ''!s} over {G} generations has more than {MAX_FIT_ENTRIES} "
+                                    f"fit entries ({entries} by generation {k}); the limit is {MAX_FIT_ENTRIES}")
     return tuple(out)
 
 

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import json
 
+from theory.input_limits import MAX_DPS, MAX_GENERATIONS, decimal_digits
+
 from .arguments import integer_in
 
 __all__ = ["register", "run", "risk_report", "MAX_GENERATIONS", "MAX_DPS"]
 
-MAX_GENERATIONS = 10_000
-MAX_DPS = 10_000
 CACHED_GENERATIONS = 1000
 """Beyond this many generations ``risk`` derives its output again instead of keeping it on disk."""
 
@@ -69,6 +69,7 @@ def risk_report(spec, generations=None, dps=30):
 
     from theory.families import resolve
     from theory.latex import display_form
+    from theory.rationals import exact_text, float_or_none
 
     G, family, workflow = resolve(spec, generations)
     proof = None
@@ -82,7 +83,11 @@ def risk_report(spec, generations=None, dps=30):
 
         ratios = risk_ratios(workflow)
     report = {"workflow": spec if isinstance(spec, str) else str(spec), "generations": G,
-              "ratio": [str(r) for r in ratios], "ratio_float": [float(r) for r in ratios],
+              # exact: FLINT writes its rationals whatever their size; ratio_float: the nearest float64, or
+              # None outside float64's normal range (README, "The command line")
+              "ratio": [str(r) if family is not None else exact_text(r, f"the exact ratio R_{k}")
+                        for k, r in enumerate(ratios, start=1)],
+              "ratio_float": [float_or_none(r) for r in ratios],
               "closed_form": None, "closed_form_latex": None, "closed_form_start": None,
               "limit": None, "limit_decimal": None, "limit_error_bound": None, "limit_rigorous": None,
               "limit_method": None, "recurrence": None, "recurrence_start": None, "bound": None,
@@ -101,18 +106,30 @@ def risk_report(spec, generations=None, dps=30):
         from numerics.precision import limit_estimate
 
         report["limit"] = str(proof.limit)
-        estimate = limit_estimate(family, dps)
-        if estimate.finite:
-            report.update(limit_decimal=estimate.decimal, limit_error_bound=mpmath.nstr(estimate.error_bound, 3),
-                          limit_rigorous=estimate.rigorous, limit_method=estimate.method)
+        with decimal_digits(dps + 100):    # mpmath spells D digits through Python integers
+            estimate = limit_estimate(family, dps)
+            if estimate.finite:
+                report.update(limit_decimal=estimate.decimal,
+                              limit_error_bound=mpmath.nstr(estimate.error_bound, 3),
+                              limit_rigorous=estimate.rigorous, limit_method=estimate.method)
     return report
 
 
 def _table(report):
-    # ARE_k from the float64 ratio (R_k > 0): exact values of thousands of digits are never parsed back
+    # ARE_k from the float64 ratio (R_k > 0): exact values of thousands of digits are never parsed back,
+    # but for a ratio outside float64's range (ratio_float None), shown in exact scientific notation
+    from fractions import Fraction
+
+    from theory.rationals import format_decimal
+
     rows = [("k", "R_k (exact)", "R_k", "ARE_k = 1/R_k")]
     for n, (exact, value) in enumerate(zip(report["ratio"], report["ratio_float"], strict=True), start=1):
-        rows.append((str(n), exact, f"{value:.10g}", f"{1 / value:.10g}"))
+        if value is None:
+            with decimal_digits(len(exact)):
+                q = Fraction(exact)
+            rows.append((str(n), exact, format_decimal(q), format_decimal(1 / q)))
+        else:
+            rows.append((str(n), exact, f"{value:.10g}", f"{1 / value:.10g}"))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     return "\n".join("  ".join(cell.rjust(w) if i != 1 else cell.ljust(w)
                                for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
