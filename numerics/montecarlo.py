@@ -57,6 +57,15 @@ from typing import NamedTuple
 import numpy as np
 
 from theory.display import elide, html_table, number, text_table
+from theory.input_limits import (
+    MAX_GENERATIONS,
+    MAX_REPLICATES,
+    MAX_SAMPLE_SIZE,
+    MAX_SEED,
+    LimitError,
+    check_count,
+    check_memory,
+)
 from theory.presets import WorkflowLike
 from theory.rationals import rational_to_data
 from theory.workflow import Share, Workflow
@@ -88,6 +97,8 @@ def block_seed(seed: int, block: int, stream: tuple[int, ...] = ()) -> np.random
     """
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"the seed must be a non-negative integer, got {seed!r}")
+    if seed > MAX_SEED:
+        raise LimitError(f"the seed {seed} is more than the limit of 2**128 - 1")
     if isinstance(block, bool) or not isinstance(block, int | np.integer) or block < 0:
         raise ValueError(f"the block index must be a non-negative integer, got {block!r}")
     stream = tuple(stream)
@@ -97,10 +108,10 @@ def block_seed(seed: int, block: int, stream: tuple[int, ...] = ()) -> np.random
 
 
 # ----------------------------------------------------------------------------------- configuration
-def _positive_int(value, what):
+def _positive_int(value, what, limit):
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
         raise ValueError(f"{what} must be a positive integer, got {value!r}")
-    return int(value)
+    return check_count(int(value), limit, what)
 
 
 @dataclass(frozen=True, init=False)
@@ -170,9 +181,9 @@ class SimulationConfig:
         """
         from theory.models import model_spec
 
-        n = _positive_int(self.n, "n (the base sample size)")
-        G = None if self.G is None else _positive_int(self.G, "generations")
-        R = _positive_int(self.replicates, "replicates")
+        n = _positive_int(self.n, "n (the base sample size)", MAX_SAMPLE_SIZE)
+        G = None if self.G is None else _positive_int(self.G, "generations", MAX_GENERATIONS)
+        R = _positive_int(self.replicates, "replicates", MAX_REPLICATES)
         spec = self.workflow
         if isinstance(spec, Path):
             spec = str(spec)
@@ -183,7 +194,10 @@ class SimulationConfig:
         workflow = _workflow_at(spec, G, n)
         model = _model(self.model, params)   # the numeric side's own checks (e.g. an expfam sampler)
         _check_curation(model, workflow)
-        return replace(self, params=params, workflow=spec, n=n, G=workflow.G, replicates=R)
+        model.check_sizes(workflow.in_points(n))
+        config = replace(self, params=params, workflow=spec, n=n, G=workflow.G, replicates=R)
+        _check_memory(config, model)
+        return config
 
     def workflow_at_n(self):
         """The workflow actually simulated: ``load_workflow(workflow, G).at_sample_size(n)``."""
@@ -350,28 +364,62 @@ class _Plan:
         self.fast = {b: method == "auto" and summary_draw and not self.keep_points[b] for b in self.last_use}
 
     def bytes_per_replicate(self, model, metrics):
-        """A rough upper bound of the memory one replicate needs while a chunk runs."""
-        size_of = {"R0": self.real}
-        per_metric = self.G * 8 * 3
-        peak = 0
-        alive = {}
+        """An upper bound of the memory one replicate needs while a chunk runs, phase by phase.
+
+        It follows :func:`run_replicates`: the batches alive (points where they are kept,
+        else their summaries), plus what the current step allocates for a moment:
+        drawing a batch (its points, three times over: draw, scale, summarise; on the
+        fast path, temporaries of 16 summaries, enough for a Wishart draw), subsampling
+        (sort keys and indices over the batch, the gathered points) and a fit (16
+        summaries, and four copies of the points for a fit that reads every point).
+        Measured against tracemalloc in tests/numerics/test_montecarlo.py.
+        """
+        point, summary = model.point_bytes, model.summary_bytes(self.real)
+        alive, peak = {}, 0
+
+        def held():
+            return sum(alive.values())
+
+        def draw(name, m):
+            nonlocal peak
+            if name not in self.last_use:
+                return
+            peak = max(peak, held() + (16 * summary if self.fast[name] else 3 * m * point))
+            alive[name] = m * point if self.keep_points[name] else summary
+
+        draw("R0", self.real)
         for k, g in enumerate(self.generations, start=1):
             if g.new_real:
-                size_of[f"R{k}"] = g.new_real
-            for name in list(alive):
-                if self.last_use[name] < k:
-                    del alive[name]
-            for name in {e.batch for e in g.entries}:
-                keep = self.keep_points.get(name, False)
-                points = size_of.get(name, 0) * model.point_bytes
-                alive[name] = points if keep else model.summary_bytes(self.real)
-            fit_points = sum(e.count for e in g.entries)
-            temp = 4 * fit_points * model.point_bytes if model.needs_points else 0
-            temp += 3 * max([e.size for e in g.entries] + [g.emit or 0]) * model.point_bytes
+                draw(f"R{k}", g.new_real)
+            temp = 16 * summary + sum(16 * e.size + e.count * (8 + point) + summary
+                                      for e in g.entries if e.count < e.size)
+            if model.needs_points:
+                temp += 4 * sum(e.count for e in g.entries) * point
+            peak = max(peak, held() + temp)
             if g.emit:
-                size_of[f"S{k}"] = g.emit
-            peak = max(peak, sum(alive.values()) + temp)
-        return peak + per_metric * (len(metrics) + 1) + model.context_bytes(self.real)
+                draw(f"S{k}", g.emit)
+            for name in [b for b in alive if self.last_use[b] <= k]:
+                del alive[name]
+        return peak + self.G * 8 * 3 * (len(metrics) + 1) + model.context_bytes(self.real)
+
+
+def _sums_bytes(G, metrics):
+    """Memory of one block's :class:`BlockSums`: five float64 arrays of G values per metric, and overheads."""
+    return (len(metrics) + 1) * 5 * (8 * G + 112) + 1024
+
+
+def _check_memory(config, model):
+    """Refuse a configuration whose smallest unit of work does not fit in memory, before it starts.
+
+    One block of :data:`BLOCK` replicates is the smallest chunk; a run also keeps every
+    block's sums until it aggregates them.
+    """
+    plan = prepare(config)[1]
+    per = plan.bytes_per_replicate(model, model.metric_names)
+    blocks = -(-config.replicates // BLOCK)
+    check_memory(BLOCK * per + blocks * _sums_bytes(config.G, model.metric_names),
+                 f"{config.model} with n = {config.n}, {config.G} generations and {config.replicates} replicates "
+                 f"(one block of {BLOCK} replicates at a time)")
 
 
 def _default_chunk(plan, model):

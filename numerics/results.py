@@ -76,25 +76,52 @@ def results_frame(store):
 
 
 def _aggregated(store):
-    """Per configuration with a finished cell: its record, the replicates stored, and the aggregate."""
+    """Per configuration with a finished cell: its record, the replicates stored, and the aggregate.
+
+    The store checks that cells fit their configurations (:meth:`SweepStore.checked_cells`);
+    here every block's sums are checked against its place: its index, its number of
+    replicates, one value per generation, counts between 0 and the block's replicates, and
+    the same metrics in every block. A store that fails is refused with the bad cell named,
+    never aggregated into a wrong table.
+    """
     block = store.description["block"]
-    cells = {}
-    for cell in store.cells():
-        cells.setdefault(cell.config_id, []).append(cell)
-    for config in store.configurations():
-        stored = cells.get(config["config_id"], [])
+    for config, stored in store.checked_cells():
         if not stored:
             continue
-        blocks, replicates = [], 0
+        blocks, names = [], None
         for cell in stored:
-            expected = cell.stop_block - cell.first_block
-            if len(cell.sums) != expected:
-                raise StoreError(f"sweep store {str(store.path)!r}: cell ({cell.config_id}, "
-                                 f"{cell.first_block}) holds {len(cell.sums)} blocks, expected {expected}")
-            blocks.extend(BlockSums.from_dict(d) for d in cell.sums)
-            replicates += sum(min((b + 1) * block, config["replicates"]) - b * block
-                              for b in range(cell.first_block, cell.stop_block))
+            where = f"sweep store {str(store.path)!r}: cell ({cell.config_id}, {cell.first_block})"
+            for b, data in zip(range(cell.first_block, cell.stop_block), cell.sums, strict=True):
+                try:
+                    sums = BlockSums.from_dict(data)
+                except ValueError as err:
+                    raise StoreError(f"{where}, block {b}: {str(err).splitlines()[0]}") from None
+                size = min((b + 1) * block, config["replicates"]) - b * block
+                names = names if names is not None else set(sums.sums)
+                problem = _block_problem(sums, b, size, config["generations"], names)
+                if problem:
+                    raise StoreError(f"{where}, block {b}: {problem}")
+                blocks.append(sums)
+        replicates = sum(b.count for b in blocks)
         yield config, replicates, aggregate(blocks)
+
+
+def _block_problem(sums, index, size, G, names):
+    """What is wrong with one block's sums at its place in a configuration, or None."""
+    if sums.block != index:
+        return f"holds the sums of block {sums.block}"
+    if sums.count != size:
+        return f"counts {sums.count} replicates, expected {size}"
+    if set(sums.sums) != names or set(sums.sumsq) != names:
+        return f"has metrics {sorted(sums.sums)}, expected {sorted(names)}"
+    for table in (sums.sums, sums.sumsq, sums.counts, sums.cross, sums.first):
+        for name, values in table.items():
+            if name not in names or len(values) != G:
+                return f"has {len(values)} values of {name!r}, expected {G} (one per generation)"
+    for name, counts in sums.counts.items():
+        if counts.min(initial=0) < 0 or counts.max(initial=0) > size:
+            return f"counts of {name!r} {counts.tolist()} are not between 0 and {size}"
+    return None
 
 
 def _opened(store, build):

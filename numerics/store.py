@@ -76,6 +76,7 @@ CREATE TABLE runs (
 """
 
 _CONFIG_COLUMNS = ("model", "params", "workflow", "n", "generations", "replicates", "blocks", "stream")
+_TEXT_COLUMNS = ("model", "params", "workflow", "stream")
 
 
 class StoreError(ValueError):
@@ -142,24 +143,19 @@ class SweepStore:
     # ------------------------------------------------------------------ opening
     @classmethod
     def open(cls, path):
-        """Open an existing store for reading.
+        """Open an existing store for reading, also from a folder this process cannot write to.
 
         Raises
         ------
         StoreError
-            If ``path`` does not exist, is not an SQLite database, or is not a sweep store.
+            If ``path`` does not exist, is not a regular file, is not an SQLite database, or is not a
+            sweep store.
         """
         path = Path(path)
         if not path.is_file():
-            raise StoreError(f"no sweep store at {str(path)!r}")
-        try:
-            # mode=rw (never creates; read-only if the file is write-protected) rather than mode=ro, so
-            # that the last reader to close tidies up the WAL files as any SQLite connection does.
-            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=30,
-                                 isolation_level=None)
-            db.execute("PRAGMA query_only = ON")
-        except sqlite3.Error as err:
-            raise StoreError(f"cannot open sweep store {str(path)!r}: {err}") from None
+            raise StoreError(f"no sweep store at {str(path)!r}" if not path.exists() else
+                             f"sweep store {str(path)!r} is not a regular file")
+        db = _reader(path)
         store = cls(path, db)
         try:
             store._check_format()
@@ -274,15 +270,26 @@ class SweepStore:
     def description(self):
         """The sweep's canonical description, as stored."""
         if self._description is None:
-            (text,) = self._query("SELECT value FROM meta WHERE key = 'sweep'").fetchone()
-            self._description = json.loads(text)
+            row = self._query("SELECT CAST(value AS BLOB) FROM meta WHERE key = 'sweep'").fetchone()
+            if row is None:
+                raise StoreError(f"sweep store {str(self.path)!r} has no sweep description")
+            description = self._json(row[0], "the sweep description")
+            if not isinstance(description, dict):
+                raise StoreError(f"sweep store {str(self.path)!r}: the sweep description is not an object")
+            self._description = description
         return self._description
 
     def configurations(self):
         """One dict per configuration, in ``config_id`` order, with ``params`` and ``stream`` as JSON text."""
-        rows = self._query(f"SELECT config_id, {', '.join(_CONFIG_COLUMNS)} FROM configurations "
-                           "ORDER BY config_id").fetchall()
-        return [dict(zip(("config_id", *_CONFIG_COLUMNS), row, strict=True)) for row in rows]
+        columns = ", ".join(f"CAST({c} AS BLOB)" if c in _TEXT_COLUMNS else c for c in _CONFIG_COLUMNS)
+        rows = self._query(f"SELECT config_id, {columns} FROM configurations ORDER BY config_id").fetchall()
+        out = []
+        for row in rows:
+            config = dict(zip(("config_id", *_CONFIG_COLUMNS), row, strict=True))
+            for key in _TEXT_COLUMNS:
+                config[key] = self._text(config[key], f"configuration {config['config_id']!r}, column {key}")
+            out.append(config)
+        return out
 
     def finished(self):
         """The set of ``(config_id, first_block)`` of the finished cells."""
@@ -291,19 +298,87 @@ class SweepStore:
     def cells(self, config_id=None):
         """The finished cells (:class:`StoredCell`), ordered by configuration and first block."""
         where, args = ("WHERE config_id = ?", (config_id,)) if config_id is not None else ("", ())
-        rows = self._query(f"SELECT config_id, first_block, stop_block, sums, seconds, worker FROM cells "
-                           f"{where} ORDER BY config_id, first_block", args).fetchall()
+        rows = self._query(f"SELECT config_id, first_block, stop_block, CAST(sums AS BLOB), seconds, "
+                           f"CAST(worker AS BLOB) FROM cells {where} ORDER BY config_id, first_block",
+                           args).fetchall()
         for cid, first, stop, sums, seconds, worker in rows:
-            try:
-                blocks = json.loads(sums)
-            except json.JSONDecodeError as err:
-                raise StoreError(f"sweep store {str(self.path)!r}: cell ({cid}, {first}) holds malformed "
-                                 f"sums: {err}") from None
+            where = f"cell ({cid!r}, {first!r})"
+            blocks = self._json(sums, where)
+            worker = None if worker is None else self._text(worker, where + ", column worker")
             yield StoredCell(cid, first, stop, blocks, seconds, worker)
+
+    def checked_cells(self):
+        """Per configuration, its record and its finished cells, after checking that they fit together.
+
+        Every configuration must have whole numbers where the schema says so (n, generations,
+        replicates >= 1, ``blocks = ceil(replicates / block)``), and its cells must lie inside its
+        block range without overlapping, each holding one entry of sums per block: otherwise a
+        replicate would be counted twice, or a count come out negative.
+
+        Returns
+        -------
+        list of (dict, list of StoredCell)
+            In ``config_id`` order; configurations without a cell have an empty list.
+
+        Raises
+        ------
+        StoreError
+            Naming the first configuration or cell that does not fit.
+        """
+        block = self.description.get("block")
+        if not _whole(block, 1):
+            raise StoreError(f"sweep store {str(self.path)!r}: the block size {block!r} is not a positive integer")
+        configs = self.configurations()
+        by_id = {}
+        for config in configs:
+            cid = config["config_id"]
+            for key in ("n", "generations", "replicates", "blocks"):
+                if not _whole(config[key], 1):
+                    raise StoreError(f"sweep store {str(self.path)!r}: configuration {cid!r} has {key} = "
+                                     f"{config[key]!r}, not a positive integer")
+            if config["blocks"] != -(-config["replicates"] // block):
+                raise StoreError(f"sweep store {str(self.path)!r}: configuration {cid!r} has {config['blocks']} "
+                                 f"blocks for {config['replicates']} replicates in blocks of {block}")
+            by_id[cid] = (config, [])
+        for cell in self.cells():
+            where = f"sweep store {str(self.path)!r}: cell ({cell.config_id!r}, {cell.first_block!r})"
+            if cell.config_id not in by_id:
+                raise StoreError(f"{where} belongs to no configuration")
+            config, cells = by_id[cell.config_id]
+            first, stop = cell.first_block, cell.stop_block
+            if not (_whole(first, 0) and _whole(stop, 1) and first < stop <= config["blocks"]):
+                raise StoreError(f"{where} covers blocks {first!r} to {stop!r}, outside the configuration's "
+                                 f"blocks 0 to {config['blocks']}")
+            if cells and first < cells[-1].stop_block:
+                raise StoreError(f"{where} overlaps the cell ({cell.config_id}, {cells[-1].first_block}) that "
+                                 f"covers blocks up to {cells[-1].stop_block}")
+            if not isinstance(cell.sums, list) or len(cell.sums) != stop - first:
+                found = len(cell.sums) if isinstance(cell.sums, list) else type(cell.sums).__name__
+                raise StoreError(f"{where} holds {found} blocks of sums, expected {stop - first}")
+            cells.append(cell)
+        return list(by_id.values())
+
+    def _text(self, raw, where):
+        """A TEXT value read as bytes (SQLite does not check encodings), decoded here to name the bad one."""
+        if raw is None or isinstance(raw, str):
+            return raw
+        try:
+            return bytes(raw).decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise StoreError(f"sweep store {str(self.path)!r}: {where} is not UTF-8 text (byte "
+                             f"{raw[err.start]:#04x} at offset {err.start})") from None
+
+    def _json(self, raw, where):
+        text = self._text(raw, where)
+        try:
+            return json.loads(text)
+        except (TypeError, json.JSONDecodeError, RecursionError, ValueError) as err:
+            what = "is empty" if text is None else f"holds malformed data: {str(err).splitlines()[0]}"
+            raise StoreError(f"sweep store {str(self.path)!r}: {where} {what}") from None
 
     def _query(self, sql, args=()):
         try:
-            return self._db.execute(sql, args)
+            return _Fetched(self._db.execute(sql, args), self.path)
         except sqlite3.Error as err:
             raise StoreError(f"cannot read sweep store {str(self.path)!r}: {err}") from None
 
@@ -354,6 +429,29 @@ class SweepStore:
         self.close()
 
 
+class _Fetched:
+    """A cursor whose fetches report SQLite errors (a corrupt page, say) as :class:`StoreError`."""
+
+    def __init__(self, cursor, path):
+        self._cursor, self._path = cursor, path
+
+    def _run(self, fetch):
+        try:
+            return fetch()
+        except sqlite3.Error as err:
+            raise StoreError(f"cannot read sweep store {str(self._path)!r}: {err}") from None
+
+    def fetchone(self):
+        return self._run(self._cursor.fetchone)
+
+    def fetchall(self):
+        return self._run(self._cursor.fetchall)
+
+
+def _whole(value, low):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= low
+
+
 class _Transaction:
     """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
 
@@ -365,6 +463,40 @@ class _Transaction:
 
     def __exit__(self, kind, value, tb):
         self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+def _reader(path):
+    """A read-only connection to the store at ``path``.
+
+    First ``mode=rw`` (never creates; read-only if the file is write-protected) rather than
+    ``mode=ro``, so that the last reader to close tidies up the WAL files as any SQLite connection
+    does. A WAL database needs its shared-memory file ``-shm``: in a folder this process cannot
+    write to (a finished sweep copied to read-only storage, an archive) SQLite cannot create it
+    and even ``mode=ro`` fails. Then, if no ``-wal`` file exists beside the store, every committed
+    cell is in the main file and no writer can be active (it could not create the ``-wal`` file
+    either), so ``immutable=1`` reads it without any locking or shared memory. With a ``-wal``
+    file present, ``mode=ro`` reads it through an existing ``-shm``; a ``-wal`` without one is
+    refused rather than read without its last cells.
+    """
+    uri = path.resolve().as_uri()
+    attempts = [f"{uri}?mode=rw", f"{uri}?mode=ro"]
+    if not os.path.exists(f"{path}-wal"):
+        attempts.append(f"{uri}?mode=ro&immutable=1")
+    error = None
+    for target in attempts:
+        db = None
+        try:
+            db = sqlite3.connect(target, uri=True, timeout=30, isolation_level=None)
+            db.execute("PRAGMA query_only = ON")
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()   # reading needs the WAL index
+            return db
+        except sqlite3.DatabaseError as err:
+            if db is not None:
+                db.close()
+            error = error or err
+            if "not a database" in str(err) or "malformed" in str(err):
+                break
+    raise StoreError(f"cannot open sweep store {str(path)!r}: {error}")
 
 
 def _is_empty_database(path):

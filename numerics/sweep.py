@@ -35,11 +35,12 @@ import socket
 import sys
 import tempfile
 import time
-import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
 
+from theory.datafile import read_data_file
+from theory.input_limits import MAX_REPLICATES, MAX_SEED, MAX_SWEEP_CONFIGURATIONS
 from theory.presets import is_preset_spec, load_workflow
 from theory.workflow import WorkflowError
 
@@ -239,13 +240,9 @@ def load_sweep(path):
     ['model=gaussian-mean params={..."sigma":2...} workflow=augment n=4 generations=2']
     """
     path = Path(path)
-    try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except OSError as err:
-        raise SweepError(f"cannot read sweep file {str(path)!r}: {err.strerror}") from None
-    except tomllib.TOMLDecodeError as err:
-        raise SweepError(f"malformed sweep file {str(path)!r}: {err}") from None
+    # a regular file of bounded size and nesting, as workflow files (theory.datafile); read as TOML whatever
+    # its suffix, numbers as floats
+    data = read_data_file(path, "sweep file", error=SweepError, exact=False, as_format=".toml")
     return Sweep.from_data(data, path.parent, f"sweep file {str(path)!r}")
 
 
@@ -264,7 +261,11 @@ def _parse(data, base, source):
     seed = data["seed"]
     if not _is_int(seed) or seed < 0:
         fail(f"'seed' must be a non-negative integer, got {seed!r}")
+    if seed > MAX_SEED:
+        fail(f"'seed' = {seed} is more than the limit of 2**128 - 1")
     replicates = _positive_int(data["replicates"], "replicates", fail)
+    if replicates > MAX_REPLICATES:
+        fail(f"'replicates' = {replicates} is more than the limit of {MAX_REPLICATES}")
     chunk = _positive_int(data.get("chunk", DEFAULT_CHUNK), "chunk", fail)
     ns = _positive_ints(data["n"], "n", fail)
     gens = _positive_ints(data["generations"], "generations", fail)
@@ -298,6 +299,10 @@ def _parse(data, base, source):
             fail(f"models[{i}] ({name}): 'params' must be a table, got {params!r}")
         entries.append((name, params))
 
+    size = len(entries) * len(specs) * len(ns) * len(gens)
+    if size > MAX_SWEEP_CONFIGURATIONS:
+        fail(f"the grid has {size} configurations ({len(entries)} models x {len(specs)} workflows x {len(ns)} n "
+             f"x {len(gens)} generations); the limit is {MAX_SWEEP_CONFIGURATIONS}")
     # Workflows first, so that a bad workflow is named as such rather than by its first configuration.
     defined = {}
     for i, spec, engine_spec in specs:

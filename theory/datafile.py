@@ -36,7 +36,7 @@ class DataFileError(ValueError):
     """A data file that cannot be read or parsed; the message names the file."""
 
 
-def read_data_file(path, what="data file", formats=FORMATS, error=DataFileError, exact=True):
+def read_data_file(path, what="data file", formats=FORMATS, error=DataFileError, exact=True, as_format=None):
     """The parsed object of a ``.json`` or ``.toml`` file, every decimal number an exact Fraction.
 
     Parameters
@@ -50,6 +50,8 @@ def read_data_file(path, what="data file", formats=FORMATS, error=DataFileError,
         The exception raised for a file that cannot be used (a subclass of ValueError).
     exact : bool
         Decimal numbers as exact Fractions (default), or as floats.
+    as_format : str, optional
+        Parse as this format (``".toml"`` or ``".json"``) whatever the suffix.
 
     Examples
     --------
@@ -67,7 +69,7 @@ the limit is 1000 in magnitude
     """
     path = Path(path)
     name = str(path)
-    suffix = path.suffix.lower()
+    suffix = as_format or path.suffix.lower()
     if suffix not in formats:
         raise error(f"{what} must end in {' or '.join(formats)}, got {name!r}")
     try:

@@ -257,8 +257,10 @@ def format_decimal(value, digits=10):
 
     Examples
     --------
-    >>> format_decimal(Fraction(5, 4)), format_decimal(Fraction(10**400, 3)), format_decimal(Fraction(-1, 7 * 10**500), 4)
-    ('1.25', '3.333333333e+399', '-1.429e-501')
+    >>> format_decimal(Fraction(5, 4)), format_decimal(Fraction(10**400, 3))
+    ('1.25', '3.333333333e+399')
+    >>> format_decimal(Fraction(-1, 7 * 10**500), 4)
+    '-1.429e-501'
     """
     value = as_fraction(value)
     as_float = float_or_none(value)

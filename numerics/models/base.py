@@ -136,6 +136,13 @@ class NumericModel:
         """Memory per replicate that :meth:`context` holds."""
         return 0
 
+    def check_sizes(self, points):
+        """Refuse, before any work, batch sizes the model cannot simulate faithfully (default: any size).
+
+        ``points`` is the workflow at the run's sample size
+        (:class:`theory.workflow.WorkflowInPoints`).
+        """
+
     def summary_bytes(self, real_size):
         """Memory per replicate of a whole batch's summary."""
         return 16

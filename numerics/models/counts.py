@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from theory.input_limits import MAX_POISSON_MEAN, LimitError
+
 from .base import NumericModel, gather
 from .registry import numeric_face
 
@@ -105,6 +107,13 @@ class Poisson(_MeanModel):
 
     def draw_summary(self, ctx, state, m, rand):
         return {"total": rand.poisson(m * state["lam"]).astype(float)}
+
+    def check_sizes(self, points):
+        largest = max(points.batch_sizes().values())
+        if self.value0 * largest > MAX_POISSON_MEAN:
+            raise LimitError(f"poisson: lam = {self.value0:g} times the largest batch of {largest} points is "
+                             f"{self.value0 * largest:.3g}, above the limit {MAX_POISSON_MEAN:g} of numpy's "
+                             "Poisson sampler (a batch's total is one draw)")
 
     def fit(self, ctx, parts):
         lam = pooled_ratio(parts)

@@ -21,6 +21,7 @@ import numpy as np
 import scipy.stats
 import sympy as sp
 
+from theory.input_limits import MAX_POISSON_MEAN, MAX_SCALE, LimitError
 from theory.models.expfam import MEAN_T
 from theory.rationals import to_rational
 
@@ -246,6 +247,26 @@ class ExponentialFamilyModel(NumericModel):
         self.distribution = getattr(scipy.stats, sampler.distribution)
         self.sampler = sampler
         self.constants = {c.name: float(params.get(c.name, default)) for c, default in fam.constants}
+        self._check_representable(params)
+
+    def _check_representable(self, params):
+        """Refuse a member whose draws float64 or the sampler cannot handle (:mod:`theory.input_limits`).
+
+        The risk of eta-hat is about 1 / (m Var T), and its standard error needs its
+        square: Var X must lie within MAX_SCALE^-2 .. MAX_SCALE^2 (T = x for the built-in
+        families). A Poisson mean above MAX_POISSON_MEAN is beyond numpy's exact sampler.
+        """
+        with np.errstate(all="ignore"):
+            args = self._arguments(np.array([self.eta0]))
+            mean, var = (float(np.asarray(v).ravel()[0])
+                         for v in self.distribution.stats(**{k: v[0] for k, v in args.items()}, moments="mv"))
+        where = f"expfam: parameter eta = {params.get('eta')!r} for family {self.family}"
+        if not (math.isfinite(var) and MAX_SCALE**-2 <= var <= MAX_SCALE**2):
+            raise LimitError(f"{where} gives Var X = {var:.3g}, outside the limits {MAX_SCALE**-2:g} to "
+                             f"{MAX_SCALE**2:g} that float64 can average")
+        if self.distribution is scipy.stats.poisson and not mean <= MAX_POISSON_MEAN:
+            raise LimitError(f"{where} gives a Poisson mean of {mean:.3g}, above the limit {MAX_POISSON_MEAN:g} "
+                             "of numpy's Poisson sampler")
 
     def truth(self, ctx):
         return {"eta": np.full(ctx.R, self.eta0)}

@@ -1,5 +1,11 @@
 """Gaussian models: the mean with known sigma, mean and variance, and the multivariate normal.
 
+Centred on the truth. Every estimator here is translation equivariant (the mean, the
+median and the variance of x + c are those of x, shifted by c or unchanged), so the
+one-dimensional models simulate x - mu0 and fit mu-hat - mu0 directly: the risk
+(mu-hat - mu0)^2 never subtracts two large numbers, and ``mu = 1e16`` gives the same
+(correct) risk as ``mu = 0`` instead of a cancelled 0. States hold the centred mean.
+
 Summaries are exact sufficient statistics, so a batch that is only ever used whole
 can be drawn as its statistic alone (:meth:`draw_summary`): the mean of m points of
 N(mu, sigma^2) is N(mu, sigma^2/m); their scatter about it is sigma^2 chi^2_{m-1},
@@ -54,7 +60,7 @@ class GaussianMean(NumericModel):
 
     def __init__(self, params, truth):
         super().__init__(params, truth)
-        self.mu0 = float(params.get("mu", 0))
+        self.mu0 = 0.0      # centred on the truth (see the module docstring): mu is not needed
         self.sigma = float(params.get("sigma", 1))
         self.estimator = params.get("estimator", "mean")
         self.needs_points = self.estimator == "median"
@@ -114,7 +120,7 @@ class Gaussian(NumericModel):
 
     def __init__(self, params, truth):
         super().__init__(params, truth)
-        self.mu0 = float(params.get("mu", 0))
+        self.mu0 = 0.0      # centred on the truth (see the module docstring)
         self.sigma0 = float(params.get("sigma", 1))
         self.estimator = params.get("estimator", "mle")
 

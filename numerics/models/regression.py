@@ -221,6 +221,15 @@ class LinearRegression(_Regression):
         """The state whose coefficients generate a batch: the fit plus shift e_1 (the truth: itself)."""
         return {"coef": state.get("emit", state["coef"])}
 
+    # Centred on the truth: least squares is equivariant (w-hat(y + X c) = w-hat(y) + c), so the
+    # replicates simulate w-hat - w0 from labels y - X w0. The risk then never subtracts two nearly
+    # equal coefficients, and a small sigma is not drowned by rounding errors of size 1e-16 |w0|.
+    def truth(self, ctx):
+        return {"coef": np.zeros((ctx.R, self.d))}
+
+    def metrics(self, ctx, state):
+        return {"risk": (state["coef"] ** 2).sum(axis=1)}
+
     def draw(self, ctx, state, m, rand):
         X, eta = self._linear_predictor(ctx, self._emitting(state), m, rand)
         y = eta + self.sigma * rand.normal(m)

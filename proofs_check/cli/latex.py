@@ -11,6 +11,8 @@ ratios. A workflow without a proved closed form gets its table. The snippet is
 
 from __future__ import annotations
 
+from theory.input_limits import MAX_GENERATIONS
+
 from .arguments import add_settings_option, integer_in, parse_settings
 
 __all__ = ["register", "run"]
@@ -29,7 +31,7 @@ def register(subparsers):
     parser.add_argument("--model", default=None, metavar="MODEL", help="also print this model's V and risk")
     add_settings_option(parser)
     parser.add_argument("--table", action="store_true", help="also print a booktabs table of the exact ratios")
-    parser.add_argument("--generations", type=integer_in(1, 10_000), default=None, metavar="G",
+    parser.add_argument("--generations", type=integer_in(1, MAX_GENERATIONS), default=None, metavar="G",
                         help="rows of the table (default 10 for presets and rule files, else as listed)")
     parser.set_defaults(run=run)
 

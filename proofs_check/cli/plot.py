@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .arguments import add_settings_option, nonnegative_int, parse_settings, positive_int
+from theory.input_limits import MAX_GENERATIONS, MAX_REPLICATES, MAX_SAMPLE_SIZE, MAX_SEED
+
+from .arguments import add_settings_option, integer_in, parse_settings
 
 
 def register(subparsers):
@@ -29,14 +31,14 @@ def register(subparsers):
     parser.add_argument("--model", action="append", dest="models", default=[], metavar="MODEL",
                         help="a model to simulate (repeat for several); none: exact curves only")
     add_settings_option(parser)
-    parser.add_argument("--n", type=positive_int, default=None, metavar="N",
+    parser.add_argument("--n", type=integer_in(1, MAX_SAMPLE_SIZE), default=None, metavar="N",
                         help="base sample size of the simulation (default 100); with --store, selects "
                              "configurations with this n")
-    parser.add_argument("--replicates", type=positive_int, default=2000, metavar="R",
+    parser.add_argument("--replicates", type=integer_in(1, MAX_REPLICATES), default=2000, metavar="R",
                         help="Monte Carlo replicates per model and workflow (default 2000)")
-    parser.add_argument("--seed", type=nonnegative_int, default=0, metavar="S",
+    parser.add_argument("--seed", type=integer_in(0, MAX_SEED), default=0, metavar="S",
                         help="master seed (default 0)")
-    parser.add_argument("--generations", type=positive_int, default=None, metavar="G",
+    parser.add_argument("--generations", type=integer_in(1, MAX_GENERATIONS), default=None, metavar="G",
                         help="generations (default 10, or as many as a workflow file lists)")
     parser.add_argument("--log", action="store_true", help="logarithmic ratio axis")
     parser.add_argument("--store", default=None, metavar="RESULTS.sqlite",

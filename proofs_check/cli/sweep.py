@@ -7,7 +7,9 @@ number of workers, on Dask, or on interruptions.
 
 from __future__ import annotations
 
-from .arguments import positive_int
+from theory.input_limits import MAX_WORKERS
+
+from .arguments import integer_in
 
 
 def register(subparsers):
@@ -20,7 +22,7 @@ def register(subparsers):
     parser.add_argument("--store", required=True, metavar="RESULTS.sqlite",
                         help="the SQLite store to create or resume")
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=positive_int, metavar="N",
+    where.add_argument("--workers", type=integer_in(1, MAX_WORKERS), metavar="N",
                        help="local worker processes (default: all cores)")
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="address of a Dask distributed scheduler, e.g. tcp://host:8786")

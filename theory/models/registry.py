@@ -50,6 +50,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ..input_limits import MAX_DIMENSION, MAX_SCALE, LimitError
 from ..rationals import to_rational
 
 __all__ = ["Parameter", "ModelSpec", "ModelRegistry", "MODELS", "declare", "model_spec", "symbolic_face",
@@ -136,11 +137,15 @@ class Parameter:
             raise ValueError(f"{where} must be a number, got {value!r}")
         try:
             number = to_rational(value, where)
+        except LimitError:
+            raise
         except ValueError:
             raise ValueError(f"{where} must be a number such as 2, 0.5 or 1/3, got {value!r}") from None
         if self.kind == "dimension":
             if number.denominator != 1 or number < 1:
                 raise ValueError(f"{where} must be an integer of at least 1, got {value!r}")
+            if number > MAX_DIMENSION:
+                raise LimitError(f"{where} = {value!r} is more than the limit of {MAX_DIMENSION}")
             return int(number)
         try:
             real = float(number)
@@ -156,6 +161,14 @@ class Parameter:
             raise ValueError(f"{where} must be negative, got {value!r}")
         if self.kind == "probability" and not 0 < real < 1:
             raise ValueError(f"{where} must lie strictly between 0 and 1, got {value!r}")
+        # A scale (sigma, a rate, a bandwidth, a mean count) and a probability enter the risk squared,
+        # and its standard error to the fourth power: outside these bounds float64 would overflow to
+        # inf or underflow to 0 and the Monte Carlo would print a wrong number (theory.input_limits).
+        if self.kind in ("positive", "negative") and not 1 / MAX_SCALE <= abs(real) <= MAX_SCALE:
+            raise LimitError(f"{where} = {value!r} is outside the limits {1 / MAX_SCALE:g} to {MAX_SCALE:g} "
+                             "in magnitude")
+        if self.kind == "probability" and not real >= 1 / MAX_SCALE:
+            raise LimitError(f"{where} = {value!r} is below the limit {1 / MAX_SCALE:g}")
         return real
 
 
