@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
 
+from .input_limits import read_regular_file
 from .rationals import rational_to_data, to_rational
 
 __all__ = ["Curation", "CurationError", "level_factors", "levels_of", "curate_probabilities", "tilt",
@@ -113,11 +114,12 @@ class Curation:
             if not isinstance(path, str) or not path:
                 raise CurationError(f"{where}: curate reward file must be a path, got {path!r}")
             full = os.path.abspath(os.path.join(base or "", os.path.expanduser(path)))
-            try:
-                with open(full, encoding="utf-8") as fh:
-                    text = fh.read()
+            try:   # a regular file of bounded size: never a FIFO or a device (theory.input_limits)
+                text = read_regular_file(full, "reward file").decode("utf-8")
             except OSError as err:
                 raise CurationError(f"{where}: cannot read the reward file {path!r}: {err.strerror}") from None
+            except (ValueError, UnicodeDecodeError) as err:
+                raise CurationError(f"{where}: reward file {path!r}: {str(err).splitlines()[0]}") from None
             tokens = [t for line in text.splitlines() for t in line.split("#", 1)[0].replace(",", " ").split()]
             return cls(candidates, vector=_reward_values(tokens, f"{where}, reward file {path!r}"), file=full)
         if set(reward) != {"top", "value"}:

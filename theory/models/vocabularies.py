@@ -16,7 +16,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -24,6 +23,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
+from ..datafile import parse_data_text
+from ..input_limits import read_regular_file
 from ..rationals import to_rational
 from .registry import MODELS, ModelSpec, Parameter
 
@@ -72,16 +73,14 @@ def read_probabilities(path, mtime=None, size=None):
     >>> read_probabilities(fh.name)
     (Fraction(1, 2), Fraction(1, 4), Fraction(1, 4))
     """
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+    try:   # a regular file of bounded size: never a FIFO or a device (theory.input_limits)
+        raw = read_regular_file(path, "truth file")
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise ValueError(f"cannot read it ({err})") from None
     if path.lower().endswith(".json"):
-        try:
-            tokens = json.loads(text, parse_float=Fraction)
-        except json.JSONDecodeError as err:
-            raise ValueError(f"malformed JSON ({err})") from None
+        # numbers checked for size before they are built, nesting bounded (theory.datafile)
+        tokens = parse_data_text(raw, ".json", "the JSON", ValueError)
         if not isinstance(tokens, list):
             raise ValueError(f"a JSON truth file holds a list of probabilities, got {type(tokens).__name__}")
     else:
