@@ -22,6 +22,7 @@ limit                          value        what it bounds
 ``MAX_EXACT_DIGITS``           100 000      digits of an exact rational the toolkit prints
 ``MAX_DPS``                    10 000       significant digits of a limit (``--dps``)
 ``MAX_SAMPLE_SIZE``            10**9        the base sample size n
+``MAX_BATCH_POINTS``           2**53        points of one batch at a sample size n
 ``MAX_REPLICATES``             10**9        Monte Carlo replicates of one configuration
 ``MAX_DIMENSION``              1 000        a model's dimension d
 ``MAX_SEED``                   2**128 - 1   a master seed
@@ -55,8 +56,8 @@ import sys
 
 __all__ = ["LimitError", "MAX_GENERATIONS", "MAX_LISTED_GENERATIONS", "MAX_FIT_ENTRIES", "MAX_EXACT_WORK",
            "MAX_FILE_BYTES", "MAX_NESTING", "MAX_NUMBER_DIGITS", "MAX_DECIMAL_EXPONENT", "MAX_EXACT_DIGITS",
-           "MAX_DPS", "MAX_SAMPLE_SIZE", "MAX_REPLICATES", "MAX_DIMENSION", "MAX_SEED", "MAX_SCALE",
-           "MAX_POISSON_MEAN", "MAX_SWEEP_CONFIGURATIONS", "MAX_WORKERS", "LIMITS", "check_count",
+           "MAX_DPS", "MAX_SAMPLE_SIZE", "MAX_BATCH_POINTS", "MAX_REPLICATES", "MAX_DIMENSION", "MAX_SEED",
+           "MAX_SCALE", "MAX_POISSON_MEAN", "MAX_SWEEP_CONFIGURATIONS", "MAX_WORKERS", "LIMITS", "check_count",
            "check_number_text", "check_rational_size", "check_memory", "available_memory", "read_regular_file",
            "nesting_depth", "check_nesting", "bracket_depth", "check_text_nesting", "int_digits", "decimal_digits",
            "format_bytes"]
@@ -93,6 +94,8 @@ MAX_EXACT_DIGITS = 100_000
 MAX_DPS = 10_000
 #: The base sample size n (a batch of n points is one allocation per replicate).
 MAX_SAMPLE_SIZE = 10**9
+#: Points of one batch or one fit entry at a sample size: counts of points must be exact in float64.
+MAX_BATCH_POINTS = 2**53
 #: Monte Carlo replicates of one configuration (4 million blocks of 250).
 MAX_REPLICATES = 10**9
 #: A model's dimension d (the symbolic faces build d x d matrices entry by entry).

@@ -35,7 +35,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .curation import Curation
-from .rationals import rational_to_data, to_rational
+from .input_limits import MAX_BATCH_POINTS, LimitError
+from .rationals import format_decimal, rational_to_data, to_rational
 
 __all__ = ["WorkflowError", "FitEntry", "Generation", "Workflow", "Share", "GenerationInPoints",
            "WorkflowInPoints"]
@@ -364,6 +365,9 @@ points; simulate workflow.at_sample_size(10)
                 if product.denominator != 1:
                     raise WorkflowError(f"{where} times n = {product} is not a whole number of points; "
                                         f"simulate workflow.at_sample_size({n})")
+                if product.numerator > MAX_BATCH_POINTS:
+                    raise LimitError(f"{where} times n = {format_decimal(product)} points is more than the limit "
+                                     f"of {MAX_BATCH_POINTS} (2**53: counts of points must be exact in float64)")
                 got = cache[id(value)] = product.numerator
             return got
 

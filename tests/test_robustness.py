@@ -1,0 +1,257 @@
+"""The inputs of issue 10's campaign, one test each: refused in one line, or handled, never a traceback or a hang.
+
+Each test runs the command line in-process (tests/fuzzing.py) and checks both the
+rule (exit 0, or exit 2 with one line naming the value and the limit) and what the
+answer says. The Hypothesis search over the same kinds of input is tests/test_fuzz.py.
+"""
+
+import json
+import os
+import sqlite3
+from fractions import Fraction
+
+import pytest
+
+from tests.fuzzing import Raw, run_cli, to_json
+from theory.input_limits import (
+    MAX_DECIMAL_EXPONENT,
+    MAX_GENERATIONS,
+    MAX_LISTED_GENERATIONS,
+    MAX_NESTING,
+    MAX_REPLICATES,
+    MAX_SCALE,
+)
+
+SIM = ["simulate", "--workflow", "discard", "--n", "10", "--generations", "2", "--replicates", "250", "--seed", "1"]
+
+
+def refused(outcome, *fragments):
+    """Exit 2, one line on stderr holding every fragment, nothing on stdout."""
+    assert outcome.problem is None, (outcome.problem, outcome.error, outcome.stderr)
+    assert outcome.status == 2, (outcome.status, outcome.stdout[:300])
+    line = outcome.stderr.strip()
+    for fragment in fragments:
+        assert fragment in line, line
+    assert outcome.stdout == ""
+    return line
+
+
+def succeeded(outcome):
+    assert outcome.problem is None and outcome.status == 0, (outcome.problem, outcome.error, outcome.stderr)
+    return outcome.stdout
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+# ------------------------------------------------------------------------------------------ workflow files
+
+@pytest.mark.parametrize("text, suffix", [
+    ('{"generations": ' + "[" * 1000 + "]" * 1000 + "}", ".json"),
+    ('{"name": ' + '{"a": ' * 1000 + "1" + "}" * 1000 + "}", ".json"),
+    ("name = " + "[" * 1000 + "]" * 1000 + "\n", ".toml"),
+])
+def test_a_file_nested_1000_deep_is_refused_by_its_depth(tmp_path, text, suffix):
+    line = refused(run_cli(["risk", write(tmp_path, "deep" + suffix, text)]), "deep", f"the limit is {MAX_NESTING}")
+    assert "1000" in line or "1001" in line
+
+
+def test_a_symlink_to_an_endless_device_and_a_fifo_are_refused_without_reading(tmp_path):
+    (tmp_path / "zero.json").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "fifo.toml")
+    refused(run_cli(["risk", str(tmp_path / "zero.json")], timeout=20), "not a regular file", "character device")
+    refused(run_cli(["risk", str(tmp_path / "fifo.toml")], timeout=20), "not a regular file", "FIFO")
+    refused(run_cli(SIM[:1] + ["--model", "gaussian-mean", "--workflow", str(tmp_path / "fifo.toml")] + SIM[3:],
+                    timeout=20), "FIFO")
+
+
+def test_a_huge_exponent_is_refused_before_it_is_built(tmp_path):
+    data = {"generations": [{"fit": [{"batch": "R0", "count": "1e999999999"}], "emit": 1}]}
+    outcome = run_cli(["risk", write(tmp_path, "count.json", json.dumps(data))], timeout=20)
+    refused(outcome, "count", "1e999999999", f"the limit is {MAX_DECIMAL_EXPONENT}")
+    assert outcome.seconds < 5
+    # the same as a bare JSON number and as a TOML float
+    raw = to_json({"generations": [{"fit": [{"batch": "R0"}], "emit": Raw("1e999999999")}]})
+    refused(run_cli(["risk", write(tmp_path, "emit.json", raw)], timeout=20), "1e999999999")
+    toml = '[[generations]]\nfit = [{batch = "R0"}]\nemit = 1e-999999999\n'
+    refused(run_cli(["risk", write(tmp_path, "emit.toml", toml)], timeout=20), "1e-999999999")
+
+
+def test_a_ratio_outside_float_range_is_printed_exactly_with_a_null_float(tmp_path):
+    data = {"generations": [{"fit": [{"batch": "R0"}], "emit": "1e-400"}, {"fit": [{"batch": "S1"}], "emit": 1}]}
+    path = write(tmp_path, "tiny.json", json.dumps(data))
+    report = json.loads(succeeded(run_cli(["risk", path, "--json"])))
+    # generation 2 fits the 1e-400 n points emitted by generation 1: Var H_2 = 1 + 10**400
+    assert Fraction(report["ratio"][1]) == 1 + 10**400
+    assert report["ratio_float"] == [1.0, None]
+    table = succeeded(run_cli(["risk", path]))
+    assert "1e+400" in table and "1e-400" in table           # R_2 and ARE_2 in exact scientific notation
+
+
+def test_shares_1e400_and_a_quarter_are_normalised_exactly(tmp_path):
+    data = {"generations": [{"fit": [{"batch": "R0"}], "emit": 1},
+                            {"fit": [{"batch": "R0", "weight": "1e400"}, {"batch": "S1", "weight": "1/4"}]}]}
+    report = json.loads(succeeded(run_cli(["risk", write(tmp_path, "w.json", json.dumps(data)), "--json"])))
+    w = Fraction(10**400)
+    share = w / (w + Fraction(1, 4))                 # of R0; S1 = H_1 + noise gets the rest
+    # H_2 = share (Z_R0) + (1 - share)(H_1 + Z_S1) with H_1 = Z_R0: Var = 1 + (1 - share)^2
+    assert Fraction(report["ratio"][1]) == 1 + (1 - share) ** 2
+    assert report["ratio_float"] == [1.0, 1.0]
+    wide = {"generations": data["generations"][:1] + [{"fit": [{"batch": "R0", "weight": "1e5000"},
+                                                               {"batch": "S1", "weight": "1/4"}]}]}
+    refused(run_cli(["risk", write(tmp_path, "wide.json", json.dumps(wide))]), "1e5000", "the limit is")
+
+
+def test_listed_generations_cannot_slip_past_the_cap(tmp_path):
+    data = {"generations": [{"fit": [{"batch": "R0"}], "emit": 1}] * 20_000}
+    path = write(tmp_path, "many.json", json.dumps(data))
+    for argv in (["risk", path], ["risk", path, "--generations", "3"], ["latex", path], ["plot", path, "--out",
+                 str(tmp_path / "x.png")]):
+        refused(run_cli(argv), "20000", f"limit of {MAX_LISTED_GENERATIONS}")
+
+
+def test_risk_with_4290_digits_works():
+    report = json.loads(succeeded(run_cli(["risk", "augment", "--generations", "2", "--dps", "4290", "--json"])))
+    digits = report["limit_decimal"].replace(".", "")
+    assert len(digits) == 4290 and report["limit_decimal"].startswith("1.6449340668482264364724151666460251892")
+
+
+# ------------------------------------------------------------------------------------------ simulate
+
+@pytest.mark.parametrize("model, setting", [("gaussian-mean", "sigma=1e200"), ("gaussian", "sigma=1e-200"),
+                                            ("kde", "h=1e300"), ("exponential", "rate=1e300"),
+                                            ("bernoulli", "p=1e-300"), ("linreg", "sigma=1e300")])
+def test_scales_float64_cannot_average_are_refused(model, setting):
+    key, value = setting.split("=")
+    refused(run_cli(SIM[:1] + ["--model", model, "--set", setting] + SIM[1:]), key, value, f"{1 / MAX_SCALE:g}")
+
+
+@pytest.mark.parametrize("setting", ["lam=1e16", "lam=2e12"])
+def test_poisson_means_beyond_the_sampler_are_refused(setting):
+    refused(run_cli(SIM[:1] + ["--model", "poisson", "--set", setting] + SIM[1:]), "lam", "numpy's Poisson sampler")
+
+
+@pytest.mark.parametrize("model", ["gaussian-mean", "gaussian"])
+def test_a_large_mean_gives_the_same_risk_as_mean_zero(model):
+    """Simulations are centred on the truth: with mu = 1e16 the draws and fits are those of mu = 0, exactly.
+
+    (Before, theta-hat and theta_0 were simulated separately and their difference cancelled to 0.)
+    """
+    runs = [json.loads(succeeded(run_cli(SIM[:1] + ["--model", model, "--set", f"mu={mu}", "--json"] + SIM[1:])))
+            for mu in ("0", "1e16", "-3e300")]
+    assert runs[0]["metrics"] == runs[1]["metrics"] == runs[2]["metrics"]
+    risk, theory = runs[1]["metrics"]["risk"], runs[1]["theory"]["risk"]
+    # the exact finite-n risk sigma^2 k / n; 250 replicates of a chi-square(1) variable: 5 standard errors
+    for mean, stderr, exact in zip(risk["mean"], risk["stderr"], theory, strict=True):
+        assert mean > 0 and abs(mean - exact) < 5 * stderr
+
+
+def test_a_small_sigma_in_least_squares_is_not_drowned_by_rounding():
+    """linreg is simulated as w-hat - w0: with sigma = 1e-20 the risk is 1e-40 times the sigma = 1 one."""
+    runs = [json.loads(succeeded(run_cli(SIM[:1] + ["--model", "linreg", "--set", f"sigma={s}", "--json"] + SIM[1:])))
+            for s in ("1", "1e-20")]
+    for big, small in zip(runs[0]["metrics"]["risk"]["mean"], runs[1]["metrics"]["risk"]["mean"], strict=True):
+        assert small == pytest.approx(big * 1e-40, rel=1e-9)
+
+
+@pytest.mark.parametrize("option, value, limit", [("--replicates", "1000000000000", MAX_REPLICATES),
+                                                  ("--generations", "1000000", MAX_GENERATIONS)])
+def test_sizes_beyond_the_limits_are_refused_at_once(option, value, limit):
+    argv = SIM[:1] + ["--model", "gaussian-mean"] + SIM[1:]
+    argv[argv.index(option) + 1] = value
+    outcome = run_cli(argv, timeout=20)
+    refused(outcome, value, f"limit of {limit}")
+    assert outcome.seconds < 5
+
+
+def test_memory_is_estimated_before_anything_is_allocated():
+    """A block of 250 replicates of 10^9 points each cannot fit; the mean's fast path draws no points and can."""
+    argv = SIM[:1] + ["--model", "gaussian-mean", "--set", "estimator=median"] + SIM[1:]
+    argv[argv.index("--n") + 1] = "1000000000"
+    refused(run_cli(argv, timeout=20), "needs about", "TiB of memory")
+    argv[argv.index("--set") + 1] = "estimator=mean"
+    succeeded(run_cli(argv, timeout=60))
+
+
+# ------------------------------------------------------------------------------------------ sweeps and stores
+
+SWEEP = """seed = 1
+replicates = 500
+chunk = 250
+generations = 2
+n = 5
+workflows = ["discard"]
+[[models]]
+name = "gaussian-mean"
+"""
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("store")
+    (folder / "sweep.toml").write_text(SWEEP)
+    succeeded(run_cli(["sweep", folder / "sweep.toml", "--store", folder / "s.sqlite", "--workers", "1"]))
+    return folder / "s.sqlite"
+
+
+def test_a_sweep_of_10_12_replicates_is_refused_before_any_store_exists(tmp_path):
+    config = write(tmp_path, "big.toml", SWEEP.replace("replicates = 500", "replicates = 1000000000000"))
+    outcome = run_cli(["sweep", config, "--store", tmp_path / "s.sqlite", "--workers", "1"], timeout=20)
+    refused(outcome, "1000000000000", f"limit of {MAX_REPLICATES}")
+    assert outcome.seconds < 5 and not (tmp_path / "s.sqlite").exists()
+
+
+def mutated_copy(store, tmp_path, sql):
+    target = tmp_path / "bad.sqlite"
+    target.write_bytes(store.read_bytes())
+    db = sqlite3.connect(target)
+    db.execute(sql)
+    db.commit()
+    db.close()
+    return target
+
+
+def test_invalid_utf8_in_a_store_names_the_cell(store, tmp_path):
+    bad = mutated_copy(store, tmp_path, "UPDATE cells SET sums = CAST(X'7b22ff22' AS TEXT) WHERE first_block = 1")
+    refused(run_cli(["results", bad]), "cell (0, 1)", "not UTF-8")
+
+
+def test_a_cell_outside_its_configuration_is_refused_not_counted(store, tmp_path):
+    bad = mutated_copy(store, tmp_path, "UPDATE cells SET first_block = 5, stop_block = 9 WHERE first_block = 1")
+    refused(run_cli(["results", bad]), "cell (0, 5)", "outside the configuration's blocks 0 to 2")
+    good = succeeded(run_cli(["results", store, "--csv", "-"]))
+    assert {int(row.split(",")[-1]) for row in good.splitlines()[1:]} == {500}
+
+
+def test_a_finished_store_in_a_read_only_folder_can_be_read(store, tmp_path_factory):
+    """WAL mode wants a shared-memory file beside the store; a read-only folder has none and cannot get one.
+
+    Tests run as root here, and root ignores permission bits: so the read runs with the effective
+    user id of 'nobody', which the kernel holds to the folder's permissions (a read-only mount is
+    not available in the test environment). As an ordinary user the chmod alone suffices.
+    """
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="pi2over6-ro-")      # under /tmp: reachable by 'nobody'
+    copy = os.path.join(folder, "s.sqlite")
+    with open(copy, "wb") as f:
+        f.write(store.read_bytes())
+    os.chmod(copy, 0o444)
+    os.chmod(folder, 0o555)
+    switched = os.geteuid() == 0
+    try:
+        if switched:
+            os.seteuid(65534)
+        with pytest.raises(OSError):
+            open(os.path.join(folder, "probe"), "w")     # the folder is read-only for this process
+        outcome = run_cli(["results", copy, "--csv", "-"])
+    finally:
+        if switched:
+            os.seteuid(0)
+        os.chmod(folder, 0o755)
+    rows = succeeded(outcome).splitlines()
+    assert rows[0].startswith("model,params") and len(rows) == 1 + 2 * 2   # 2 generations x (risk, failed)
+    assert os.listdir(folder) == ["s.sqlite"]
