@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from theory import load_workflow, risk_ratios
+from theory.input_limits import LimitError
+from theory.rationals import float_or_none, format_decimal
 from theory.workflow import Workflow
 
 __all__ = ["RatioSeries", "RealDataPanel", "exact_series", "simulated_series", "store_series", "risk_ratio_series",
@@ -97,8 +99,13 @@ def exact_series(workflow, generations=None):
     ('augment', [1.0, 1.25, 1.3611])
     """
     wf = load_workflow(workflow, generations)
-    ratios = np.array([float(r) for r in risk_ratios(wf)])
-    return RatioSeries(_name(wf, workflow), np.arange(1, wf.G + 1), ratios)
+    exact = risk_ratios(wf)
+    ratios = [float_or_none(r) for r in exact]
+    for k, (r, value) in enumerate(zip(exact, ratios, strict=True), start=1):
+        if value is None or value == 0:   # an axis of float64 cannot show it; `pi2over6 risk` prints it exactly
+            raise LimitError(f"workflow {_name(wf, workflow)[:40]!r}: the exact risk ratio R_{k} = "
+                             f"{format_decimal(r)} lies outside float64's range, so a figure cannot show it")
+    return RatioSeries(_name(wf, workflow), np.arange(1, wf.G + 1), np.array(ratios))
 
 
 def workflow_name(workflow, generations=None):
@@ -114,7 +121,9 @@ def workflow_name(workflow, generations=None):
 
 
 def _name(wf, spec):
-    return wf.name or (Path(spec).stem if isinstance(spec, str | Path) else "workflow")
+    name = wf.name or (Path(spec).stem if isinstance(spec, str | Path) else "workflow")
+    # a legend entry stays short (mix:1e-400 is named by its exact 401-digit ratio)
+    return name if len(name) <= 60 else name[:57] + "..."
 
 
 def _series_label(model, params, n):

@@ -67,6 +67,31 @@ class Outcome:
         allowed = (0, 1) if self.argv and self.argv[0] == "verify" else (0,)
         if self.status not in allowed:
             return f"exit status {self.status}"
+        if "Warning" in self.stderr:
+            return "a warning on stderr"
+        return self._wrong_number()
+
+    def _wrong_number(self):
+        """A ``simulate --json`` risk far from its exact finite-n theory: a number that lies.
+
+        The exact theory is the expectation the Monte Carlo mean estimates; 250 replicates
+        and more of a squared error are close enough to normal for 6 standard errors to be
+        a bound no honest run crosses (about 1e-9 of the time), plus 1e-9 relative for
+        rounding. A standard error of 0 beside a different theory fails too.
+        """
+        if not (self.argv and self.argv[0] == "simulate" and "--json" in self.argv and self.status == 0):
+            return None
+        data = json.loads(self.stdout)
+        if not data.get("exact"):
+            return None
+        risk, theory = data["metrics"]["risk"], data["theory"]["risk"]
+        if theory is None:
+            return None
+        for mean, stderr, exact in zip(risk["mean"], risk["stderr"], theory, strict=True):
+            if None in (mean, stderr, exact):
+                continue
+            if abs(mean - exact) > 6 * stderr + 1e-9 * abs(exact):
+                return "a silent wrong number (Monte Carlo risk against the exact theory)"
         return None
 
 
@@ -384,7 +409,7 @@ def simulate_arguments(draw, workflow):
             "--seed", _odd(draw, ["0", "1", str(2**128 - 1)], ODD_INTS + [str(2**128)], odd == "seed")]
     argv += _settings(draw, odd == "settings")
     argv += draw(st.sampled_from([["--chunk", "100"], ["--chunk", "0"], ["--chunk", "x"]] if odd == "chunk"
-                                 else [[], ["--json"], ["--chunk", "250"]]))
+                                 else [[], ["--json"], ["--json"], ["--chunk", "250"]]))
     if odd == "shape":             # drop a required option, or repeat one
         argv = argv[:-2] if draw(st.booleans()) else argv + ["--n", "x"]
     return argv

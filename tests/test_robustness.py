@@ -91,6 +91,30 @@ def test_a_ratio_outside_float_range_is_printed_exactly_with_a_null_float(tmp_pa
     assert "1e+400" in table and "1e-400" in table           # R_2 and ARE_2 in exact scientific notation
 
 
+@pytest.mark.parametrize("emit, shown", [("1e-400", "1e+400"),   # R_2 = 1 + 10**400: beyond float64
+                                          ("1e-300", None)])       # R_2 = 1 + 10**300: a float64 shows it
+def test_a_figure_refuses_a_ratio_float64_cannot_show(tmp_path, emit, shown):
+    data = {"generations": [{"fit": [{"batch": "R0"}], "emit": emit}, {"fit": [{"batch": "S1"}], "emit": 1}]}
+    path = write(tmp_path, "w.json", json.dumps(data))
+    outcome = run_cli(["plot", path, "--out", str(tmp_path / "f.png")])
+    if shown is None:
+        succeeded(outcome)
+        assert (tmp_path / "f.png").stat().st_size > 0
+    else:
+        refused(outcome, "R_2", shown, "outside float64's range")
+        assert not (tmp_path / "f.png").exists()
+
+
+def test_a_ratio_that_underflows_float64_is_refused_by_a_figure_and_printed_by_risk(tmp_path):
+    # generation 1 fits 10**-400 n points (Var H_1 = 10**400), generation 2 fits n fresh ones: R_2 = 10**-400
+    data = {"generations": [{"fit": [{"batch": "R0", "count": "1e-400"}], "emit": 1},
+                            {"fit": [{"batch": "R0"}], "emit": 1}]}
+    path = write(tmp_path, "u.json", json.dumps(data))
+    report = json.loads(succeeded(run_cli(["risk", path, "--json"])))
+    assert Fraction(report["ratio"][1]) == Fraction(1, 10**400) and report["ratio_float"] == [1.0, None]
+    refused(run_cli(["plot", path, "--out", str(tmp_path / "f.png")]), "R_2", "1e-400", "outside float64's range")
+
+
 def test_shares_1e400_and_a_quarter_are_normalised_exactly(tmp_path):
     data = {"generations": [{"fit": [{"batch": "R0"}], "emit": 1},
                             {"fit": [{"batch": "R0", "weight": "1e400"}, {"batch": "S1", "weight": "1/4"}]}]}
