@@ -194,7 +194,9 @@ class SimulationConfig:
         workflow = _workflow_at(spec, G, n)
         model = _model(self.model, params)   # the numeric side's own checks (e.g. an expfam sampler)
         _check_curation(model, workflow)
-        model.check_sizes(workflow.in_points(n))
+        points = workflow.in_points(n)
+        model.check_sizes(points)
+        model.check_budget(points, R)
         config = replace(self, params=params, workflow=spec, n=n, G=workflow.G, replicates=R)
         _check_memory(config, model)
         return config

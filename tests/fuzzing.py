@@ -352,7 +352,7 @@ MODELS = GOOD_MODELS + ["nope", "", "GAUSSIAN"]
 GOOD_SETTINGS = ["mu=1e16", "mu=-1e300", "sigma=1e-49", "sigma=2", "sigma=1e49", "h=1e-40", "h=0.5", "h=1e40",
                  "p=1e-40", "p=0.999999", "lam=3", "lam=1e-40", "rate=2", "rate=1e40", "d=3", "d=1",
                  "design=fresh", "estimator=median", "estimator=unbiased", "eta=-30", "eta=20", "family=gamma",
-                 "family=bernoulli", "sigma=1/3"]
+                 "family=bernoulli", "sigma=1/3", "p=0.05", "lam=0.05"]
 ODD_SETTINGS = ["mu=1e999999999", "mu=1e400", "sigma=1e200", "sigma=1e-200", "sigma=0", "h=1e300", "p=1e-300",
                 "p=1", "lam=1e16", "rate=1e300", "d=0", "d=100000", "d=1e999999999", "eta=1e16", "colour=red",
                 "sigma", "=1", "sigma=", "sigma=1/0", "estimator=mode", "sigma=nan", "sigma=" + "9" * 5000]

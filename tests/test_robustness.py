@@ -14,12 +14,15 @@ import pytest
 
 from tests.fuzzing import Raw, run_cli, to_json
 from theory.input_limits import (
+    MAX_CATEGORIES,
     MAX_DECIMAL_EXPONENT,
+    MAX_DIMENSION,
     MAX_GENERATIONS,
     MAX_LISTED_GENERATIONS,
     MAX_NESTING,
     MAX_REPLICATES,
     MAX_SCALE,
+    MIN_RARE_OUTCOMES,
 )
 
 SIM = ["simulate", "--workflow", "discard", "--n", "10", "--generations", "2", "--replicates", "250", "--seed", "1"]
@@ -171,6 +174,42 @@ def test_a_large_mean_gives_the_same_risk_as_mean_zero(model):
     # the exact finite-n risk sigma^2 k / n; 250 replicates of a chi-square(1) variable: 5 standard errors
     for mean, stderr, exact in zip(risk["mean"], risk["stderr"], theory, strict=True):
         assert mean > 0 and abs(mean - exact) < 5 * stderr
+
+
+@pytest.mark.parametrize("model, setting, outcome", [("bernoulli", "p=1e-40", "a success"),
+                                                     ("bernoulli", "p=0.999999", "a failure"),
+                                                     ("poisson", "lam=1e-40", "a non-zero count")])
+def test_outcomes_too_rare_for_the_replicates_are_refused(model, setting, outcome):
+    """With p = 1e-40 every replicate fits p-hat = 0: the run printed p^2 +- 0 beside the exact p(1 - p)/n."""
+    line = refused(run_cli(SIM[:1] + ["--model", model, "--set", setting] + SIM[1:]), setting.split("=")[1],
+                   outcome, f"the limit of {MIN_RARE_OUTCOMES}")
+    assert "250 replicates" in line
+
+
+def test_rare_outcomes_are_simulated_once_the_replicates_expect_enough():
+    """p = 0.01 on 10 points: 1 - 0.99^10 = 9.56% of replicates see a success: 250 expect 23.9, 314 expect 30."""
+    argv = SIM[:1] + ["--model", "bernoulli", "--set", "p=0.01", "--json"] + SIM[1:]
+    refused(run_cli(argv), "expect 23.9", "give at least 314 replicates")
+    argv[argv.index("--replicates") + 1] = "2000"
+    report = json.loads(succeeded(run_cli(argv)))
+    # exact finite-n risk p(1 - p)(1 - (1 - 1/n)^k); 2000 replicates expect 191 informative ones: 5 standard errors
+    for mean, stderr, exact in zip(report["metrics"]["risk"]["mean"], report["metrics"]["risk"]["stderr"],
+                                   report["theory"]["risk"], strict=True):
+        assert report["exact"] and abs(mean - exact) < 5 * stderr
+
+
+def test_the_categorical_model_takes_a_million_categories_and_refuses_more(tmp_path):
+    argv = SIM[:1] + ["--model", "categorical", "--set"] + SIM[1:]
+    refused(run_cli(argv[:4] + [f"K={MAX_CATEGORIES + 1}"] + argv[4:]), f"K = '{MAX_CATEGORIES + 1}'",
+            f"the limit of {MAX_CATEGORIES}")
+    # a dimension's own limit is lower: d is built into d x d symbolic matrices
+    refused(run_cli(SIM[:1] + ["--model", "mvn", "--set", f"d={MAX_DIMENSION + 1}"] + SIM[1:]),
+            f"limit of {MAX_DIMENSION}")
+    truth = write(tmp_path, "truth.txt", "1 " * (MAX_CATEGORIES + 1))
+    refused(run_cli(argv[:4] + [f"truth={truth}"] + argv[4:]), f"{MAX_CATEGORIES + 1} probabilities",
+            f"the limit of {MAX_CATEGORIES} categories")
+    report = json.loads(succeeded(run_cli(argv[:4] + ["K=100000", "--json"] + argv[4:])))
+    assert report["params"]["K"] == 100000 and report["metrics"]["support"]["mean"][0] <= 10
 
 
 def test_a_small_sigma_in_least_squares_is_not_drowned_by_rounding():

@@ -25,9 +25,11 @@ limit                          value        what it bounds
 ``MAX_BATCH_POINTS``           2**53        points of one batch at a sample size n
 ``MAX_REPLICATES``             10**9        Monte Carlo replicates of one configuration
 ``MAX_DIMENSION``              1 000        a model's dimension d
+``MAX_CATEGORIES``             10**6        categories K of the categorical model
 ``MAX_SEED``                   2**128 - 1   a master seed
 ``MAX_SCALE``                  1e50         magnitude of a model's scale parameter
 ``MAX_POISSON_MEAN``           1e13         mean of one Poisson draw (numpy's sampler)
+``MIN_RARE_OUTCOMES``          30           replicates expected to see a discrete model's rarer outcome
 ``MAX_SWEEP_CONFIGURATIONS``   10 000       configurations of a sweep's grid
 ``MAX_WORKERS``                1 024        local worker processes of a sweep
 =============================  ===========  ===================================================
@@ -56,11 +58,11 @@ import sys
 
 __all__ = ["LimitError", "MAX_GENERATIONS", "MAX_LISTED_GENERATIONS", "MAX_FIT_ENTRIES", "MAX_EXACT_WORK",
            "MAX_FILE_BYTES", "MAX_NESTING", "MAX_NUMBER_DIGITS", "MAX_DECIMAL_EXPONENT", "MAX_EXACT_DIGITS",
-           "MAX_DPS", "MAX_SAMPLE_SIZE", "MAX_BATCH_POINTS", "MAX_REPLICATES", "MAX_DIMENSION", "MAX_SEED",
-           "MAX_SCALE", "MAX_POISSON_MEAN", "MAX_SWEEP_CONFIGURATIONS", "MAX_WORKERS", "LIMITS", "check_count",
-           "check_number_text", "check_rational_size", "check_memory", "available_memory", "read_regular_file",
-           "nesting_depth", "check_nesting", "bracket_depth", "check_text_nesting", "int_digits", "decimal_digits",
-           "format_bytes"]
+           "MAX_DPS", "MAX_SAMPLE_SIZE", "MAX_BATCH_POINTS", "MAX_REPLICATES", "MAX_DIMENSION", "MAX_CATEGORIES",
+           "MAX_SEED", "MAX_SCALE", "MAX_POISSON_MEAN", "MIN_RARE_OUTCOMES", "MAX_SWEEP_CONFIGURATIONS",
+           "MAX_WORKERS", "LIMITS", "check_count", "check_number_text", "check_rational_size", "check_memory",
+           "available_memory", "read_regular_file", "nesting_depth", "check_nesting", "bracket_depth",
+           "check_text_nesting", "int_digits", "decimal_digits", "format_bytes"]
 
 
 class LimitError(ValueError):
@@ -100,6 +102,10 @@ MAX_BATCH_POINTS = 2**53
 MAX_REPLICATES = 10**9
 #: A model's dimension d (the symbolic faces build d x d matrices entry by entry).
 MAX_DIMENSION = 1_000
+#: Categories of the categorical model (row-compressed, so memory follows the support): 250 replicates of
+#: 10^6 Zipf(1.5) categories take about 16 s and 0.4 GB, 10^7 take 2.5 minutes and 2.4 GB (measured). A
+#: truth file of MAX_FILE_BYTES holds at most a few million probabilities.
+MAX_CATEGORIES = 10**6
 #: A master seed (numpy's SeedSequence takes any size; 128 bits are plenty and keep seeds printable).
 MAX_SEED = 2**128 - 1
 #: Magnitude of a scale parameter (sigma, a rate, a bandwidth, a Poisson mean) and of its inverse: the
@@ -108,13 +114,19 @@ MAX_SCALE = 1e50
 #: The mean of one Poisson draw (a batch's total is drawn at once): numpy's sampler is exact to about
 #: 1e14; at 1e15 its variance is 4% too large, at 1e16 40% (measured).
 MAX_POISSON_MEAN = 1e13
+#: Replicates of a Monte Carlo run expected to see the rarer outcome of a Bernoulli or Poisson model in
+#: their generation-1 data (a success and a failure; a non-zero count). The risk rests on those
+#: replicates: with p = 1e-40 every fit is p-hat = 0, and a run would print p^2 with a standard error of
+#: 0 beside the exact risk p(1 - p)/n. With 30 expected, a run sees none with probability e^-30 = 1e-13,
+#: and lands more than 6 standard errors off for lack of them (10 seen or fewer) with probability 2e-5.
+MIN_RARE_OUTCOMES = 30
 #: Configurations of one sweep's grid (each is validated before the sweep starts, a few ms apiece).
 MAX_SWEEP_CONFIGURATIONS = 10_000
 #: Local worker processes of a sweep.
 MAX_WORKERS = 1_024
 
 #: Every limit by name, for a table in a notebook or a report.
-LIMITS = {name: globals()[name] for name in __all__ if name.startswith("MAX_")}
+LIMITS = {name: globals()[name] for name in __all__ if name.startswith(("MAX_", "MIN_"))}
 
 
 def check_count(value, limit, what):

@@ -143,6 +143,13 @@ class NumericModel:
         (:class:`theory.workflow.WorkflowInPoints`).
         """
 
+    def check_budget(self, points, replicates):
+        """Refuse, before any work, too few replicates for an honest Monte Carlo of this model (default: any).
+
+        ``points`` is the workflow at the run's sample size
+        (:class:`theory.workflow.WorkflowInPoints`), ``replicates`` the run's number.
+        """
+
     def summary_bytes(self, real_size):
         """Memory per replicate of a whole batch's summary."""
         return 16

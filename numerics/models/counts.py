@@ -9,14 +9,16 @@ are all 0 (or all 1) gives exactly 0 (or 1), which the ``absorbed`` metric needs
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from theory.input_limits import MAX_POISSON_MEAN, LimitError
+from theory.input_limits import MAX_POISSON_MEAN, MAX_REPLICATES, MIN_RARE_OUTCOMES, LimitError
 
 from .base import NumericModel, gather
 from .registry import numeric_face
 
-__all__ = ["Bernoulli", "Poisson", "Exponential", "pooled_ratio"]
+__all__ = ["Bernoulli", "Poisson", "Exponential", "pooled_ratio", "first_fit_points", "check_rare_outcomes"]
 
 
 def pooled_ratio(parts, key="total"):
@@ -27,6 +29,48 @@ def pooled_ratio(parts, key="total"):
         num = num + w * p.summary[key]
         den = den + w * p.count
     return num / den
+
+
+def first_fit_points(points):
+    """The distinct real points generation 1 fits (at most the sum of its counts, batch by batch).
+
+    Examples
+    --------
+    >>> from theory.presets import preset
+    >>> first_fit_points(preset("augment", 3).in_points(10))
+    10
+    """
+    used = {}
+    for entry in points.generations[0].fit:
+        if entry.share:
+            used[entry.batch] = min(entry.size, used.get(entry.batch, 0) + entry.count)
+    return sum(used.values())
+
+
+def check_rare_outcomes(model, what, outcome, chance, replicates):
+    """Refuse a run whose replicates are not expected to see ``outcome`` :data:`MIN_RARE_OUTCOMES` times.
+
+    ``chance`` is the probability that one replicate's generation-1 data hold ``outcome``.
+
+    Examples
+    --------
+    >>> check_rare_outcomes("bernoulli", "p = 0.3 on 5 points", "a success", 0.83, 250)
+    >>> check_rare_outcomes("bernoulli", "p = 1e-06 on 5 points", "a success", 5e-6, 250)
+    Traceback (most recent call last):
+    ...
+    theory.input_limits.LimitError: bernoulli: p = 1e-06 on 5 points: 250 replicates expect 0.00125 with a \
+success in generation 1, below the limit of 30 a Monte Carlo risk needs (it rests on them); give at least \
+6000000 replicates
+    """
+    expected = replicates * chance
+    if expected >= MIN_RARE_OUTCOMES:
+        return
+    needed = math.ceil(MIN_RARE_OUTCOMES / chance) if chance > 0 else math.inf
+    advice = (f"give at least {needed} replicates" if needed <= MAX_REPLICATES else
+              f"more than the limit of {MAX_REPLICATES} replicates would be needed; the exact risk needs none "
+              f"(pi2over6 latex WORKFLOW --model {model})")
+    raise LimitError(f"{model}: {what}: {replicates} replicates expect {expected:.3g} with {outcome} in generation 1, "
+                     f"below the limit of {MIN_RARE_OUTCOMES} a Monte Carlo risk needs (it rests on them); {advice}")
 
 
 class _MeanModel(NumericModel):
@@ -75,6 +119,13 @@ class Bernoulli(_MeanModel):
     def draw_summary(self, ctx, state, m, rand):
         return {"total": rand.binomial(m, state["p"]).astype(float)}
 
+    def check_budget(self, points, replicates):
+        m, p = first_fit_points(points), self.value0
+        for outcome, q in (("a success", p), ("a failure", 1 - p)):
+            # P(at least one of m points is the outcome) = 1 - (1 - q)^m, without cancellation for small q
+            check_rare_outcomes("bernoulli", f"p = {p:g} on {m} points", outcome,
+                                -math.expm1(m * math.log1p(-q)) if q < 1 else 1.0, replicates)
+
     def fit(self, ctx, parts):
         p = pooled_ratio(parts)
         return {"p": p}, ~np.isfinite(p)
@@ -114,6 +165,11 @@ class Poisson(_MeanModel):
             raise LimitError(f"poisson: lam = {self.value0:g} times the largest batch of {largest} points is "
                              f"{self.value0 * largest:.3g}, above the limit {MAX_POISSON_MEAN:g} of numpy's "
                              "Poisson sampler (a batch's total is one draw)")
+
+    def check_budget(self, points, replicates):
+        m = first_fit_points(points)
+        check_rare_outcomes("poisson", f"lam = {self.value0:g} on {m} points", "a non-zero count",
+                            -math.expm1(-m * self.value0), replicates)
 
     def fit(self, ctx, parts):
         lam = pooled_ratio(parts)

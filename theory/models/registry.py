@@ -66,7 +66,8 @@ class Parameter:
     """One ``--set`` parameter of a model: its name, kind, default and allowed values.
 
     ``kind`` is ``"real"`` (finite), ``"positive"``, ``"nonnegative"``, ``"negative"``,
-    ``"probability"`` (in (0, 1)), ``"dimension"`` (integer >= 1) or ``"choice"`` (one of ``choices``).
+    ``"probability"`` (in (0, 1)), ``"dimension"`` (integer >= 1, at most ``limit``: by default
+    :data:`theory.input_limits.MAX_DIMENSION`) or ``"choice"`` (one of ``choices``).
 
     Examples
     --------
@@ -83,6 +84,7 @@ class Parameter:
     default: object
     choices: tuple[str, ...] = ()
     help: str = ""
+    limit: int = MAX_DIMENSION
 
     def __post_init__(self):
         if self.kind not in _KINDS:
@@ -144,8 +146,8 @@ class Parameter:
         if self.kind == "dimension":
             if number.denominator != 1 or number < 1:
                 raise ValueError(f"{where} must be an integer of at least 1, got {value!r}")
-            if number > MAX_DIMENSION:
-                raise LimitError(f"{where} = {value!r} is more than the limit of {MAX_DIMENSION}")
+            if number > self.limit:
+                raise LimitError(f"{where} = {value!r} is more than the limit of {self.limit}")
             return int(number)
         try:
             real = float(number)

@@ -24,7 +24,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 from ..datafile import parse_data_text
-from ..input_limits import read_regular_file
+from ..input_limits import MAX_CATEGORIES, MAX_SAMPLE_SIZE, LimitError, read_regular_file
 from ..rationals import to_rational
 from .registry import MODELS, ModelSpec, Parameter
 
@@ -85,6 +85,8 @@ def read_probabilities(path, mtime=None, size=None):
             raise ValueError(f"a JSON truth file holds a list of probabilities, got {type(tokens).__name__}")
     else:
         tokens = [t for t in _SEPARATORS.split(" ".join(line.split("#", 1)[0] for line in text.splitlines())) if t]
+    if len(tokens) > MAX_CATEGORIES:
+        raise LimitError(f"it holds {len(tokens)} probabilities, more than the limit of {MAX_CATEGORIES} categories")
     values = []
     for i, token in enumerate(tokens, start=1):
         try:
@@ -170,7 +172,9 @@ MODELS.declare(CategoricalSpec(
     "categorical over K categories (Zipf, uniform or a file); empirical frequencies, optionally add-alpha smoothed",
     (Parameter("truth", "choice", "zipf", _BUILT_IN, help="zipf, uniform or the path of a probability file"),
      Parameter("beta", "positive", 1.5, help="the Zipf exponent"),
-     Parameter("K", "dimension", 1000, help="the number of categories (a truth file sets it)"),
+     Parameter("K", "dimension", 1000, help="the number of categories (a truth file sets it)",
+               limit=MAX_CATEGORIES),
      Parameter("alpha", "real", 0.0, help="add-alpha smoothing, at least 0"),
-     Parameter("T", "dimension", None, help="the memoriser's training draws [the size of R0]")),
+     Parameter("T", "dimension", None, help="the memoriser's training draws [the size of R0]",
+               limit=MAX_SAMPLE_SIZE)),
     "p", truth_floats, metrics=CATEGORICAL_METRICS))
