@@ -201,6 +201,34 @@ class SimulationConfig:
         _check_memory(config, model)
         return config
 
+    def chunk_bytes(self, replicates=None):
+        """Estimated peak memory of simulating ``replicates`` of this validated configuration in one process.
+
+        The engine vectorises as many replicates at once as its memory budget allows (at
+        least one block of :data:`BLOCK`), so this is the memory a worker needs for a
+        sweep cell of ``replicates``.
+
+        Parameters
+        ----------
+        replicates : int, optional
+            The replicates simulated (default: all of the configuration's).
+
+        Returns
+        -------
+        int
+            Bytes.
+
+        Examples
+        --------
+        >>> config = SimulationConfig("gaussian-mean", {"estimator": "median"}, "discard", 10**6, 2, 500)
+        >>> config.validated().chunk_bytes(250) > 250 * 10**6 * 8    # at least 250 x 10^6 float64 points
+        True
+        """
+        model, plan = prepare(self)
+        per = plan.bytes_per_replicate(model, model.metric_names)
+        size = BLOCK * -(-(self.replicates if replicates is None else replicates) // BLOCK)
+        return min(size, _default_chunk(plan, model)) * per + _sums_bytes(self.G, model.metric_names)
+
     def workflow_at_n(self):
         """The workflow actually simulated: ``load_workflow(workflow, G).at_sample_size(n)``."""
         return _workflow_at(self.workflow, self.G, self.n)

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from theory.datafile import read_data_file
-from theory.input_limits import MAX_REPLICATES, MAX_SEED, MAX_SWEEP_CONFIGURATIONS
+from theory.input_limits import MAX_REPLICATES, MAX_SEED, MAX_SWEEP_CONFIGURATIONS, MAX_WORKERS, available_memory
 from theory.presets import is_preset_spec, load_workflow
 from theory.workflow import WorkflowError
 
@@ -462,7 +462,8 @@ def run_sweep(sweep, store, *, workers=None, scheduler=None, progress=None):
         another running sweep, is refused (:class:`~numerics.store.StoreError`).
     workers : int, optional
         Local worker processes (default: every core available). ``workers=1`` runs the cells in
-        this process.
+        this process. No more start than there are cells, or than can each simulate the largest
+        cell side by side in the memory available (the engine's estimate, before any starts).
     scheduler : str or distributed.Client, optional
         Run on a Dask cluster instead: a scheduler address such as ``"tcp://host:8786"`` or a
         connected client. Workers need pi2over6 installed; workflow files are shipped to them.
@@ -489,6 +490,8 @@ def run_sweep(sweep, store, *, workers=None, scheduler=None, progress=None):
     if workers is not None and (not _is_int(workers) or workers < 1):
         raise SweepError(f"workers must be a positive integer, got {workers!r}")
     workers = workers or available_cores()
+    if scheduler is None:
+        workers = min(workers, max(1, len(sweep.cells())), _workers_that_fit(sweep))
     executor_name = f"dask {scheduler if isinstance(scheduler, str) else 'client'}" if scheduler is not None \
         else f"{workers} local process{'es' if workers > 1 else ''}"
     started = time.perf_counter()
@@ -512,6 +515,27 @@ def run_sweep(sweep, store, *, workers=None, scheduler=None, progress=None):
         raise SweepError(str(err)) from None
     return SweepSummary(len(by_id), len(cells), len(cells) - len(todo), len(todo),
                         time.perf_counter() - started, compute)
+
+
+def _workers_that_fit(sweep, available=None):
+    """How many local workers can each simulate the largest cell of ``sweep`` side by side in memory.
+
+    Examples
+    --------
+    >>> sweep = Sweep.from_data({"seed": 1, "replicates": 500, "chunk": 250, "generations": 2, "n": 10**6,
+    ...                          "workflows": ["discard"], "models": [{"name": "gaussian-mean",
+    ...                                                                "params": {"estimator": "median"}}]})
+    >>> _workers_that_fit(sweep, available=16 * 2**30)   # about 10 GB per cell: one at a time
+    1
+    """
+    if available is None:
+        total = available_memory()
+        if total is None:
+            return MAX_WORKERS
+        available = int(0.8 * total)
+    largest = max(c.config.chunk_bytes(min(sweep.cell_blocks * BLOCK, c.config.replicates))
+                  for c in sweep.configurations)
+    return max(1, available // max(1, largest))
 
 
 def _progress_bar(total, initial, show):

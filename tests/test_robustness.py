@@ -267,6 +267,22 @@ def test_a_sweep_of_10_12_replicates_is_refused_before_any_store_exists(tmp_path
     assert outcome.seconds < 5 and not (tmp_path / "s.sqlite").exists()
 
 
+@pytest.mark.parametrize("memory, workers, started", [(None, 64, "2 local processes"),   # 2 cells
+                                                       ("one cell", 4, "1 local process")])
+def test_a_sweep_starts_no_more_workers_than_cells_or_memory_allow(tmp_path, monkeypatch, memory, workers, started):
+    import numerics.sweep
+    from numerics.sweep import load_sweep, run_sweep
+
+    sweep = load_sweep(write(tmp_path, "sweep.toml", SWEEP))
+    if memory == "one cell":   # room for one worker's cell and a half, as the engine estimates it
+        cell = sweep.configurations[0].config.chunk_bytes(250)
+        monkeypatch.setattr(numerics.sweep, "available_memory", lambda: int(1.5 * cell / 0.8))
+    assert run_sweep(sweep, tmp_path / "s.sqlite", workers=workers).computed == 2
+    db = sqlite3.connect(tmp_path / "s.sqlite")
+    assert db.execute("SELECT executor FROM runs").fetchall() == [(started,)]
+    db.close()
+
+
 def mutated_copy(store, tmp_path, sql):
     target = tmp_path / "bad.sqlite"
     target.write_bytes(store.read_bytes())
