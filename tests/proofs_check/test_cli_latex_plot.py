@@ -63,7 +63,7 @@ def test_plot_from_a_sweep_store(tmp_path, capsys):
      "--set takes KEY=VALUE, got 'sigma'"),
     (["plot", "augment", "--model", "gaussian-mean", "--set", "sigma=-1", "--out", "f.png"], "sigma"),
     (["plot", "augment", "--store", "missing.sqlite", "--out", "f.png"], "no sweep store at 'missing.sqlite'"),
-    (["plot", "augment", "--n", "0", "--out", "f.png"], "must be a positive integer, got '0'"),
+    (["plot", "augment", "--n", "0", "--out", "f.png"], "--n: must be an integer from 1 to 1000000000, got '0'"),
     (["plot", "augment", "--out", "no/such/dir/f.png"], "directory 'no/such/dir' does not exist"),
     (["plot", "augment"], "the following arguments are required: --out"),
 ])
