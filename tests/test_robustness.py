@@ -220,6 +220,25 @@ def test_a_small_sigma_in_least_squares_is_not_drowned_by_rounding():
         assert small == pytest.approx(big * 1e-40, rel=1e-9)
 
 
+def test_centred_least_squares_keeps_the_bias_of_minimum_norm_and_shifted_fits():
+    """A centred fit that is not equivariant adds its bias w-hat(X w0) - w0; with sigma = 1e-20 only the bias is left.
+
+    d = 8 > n = 5: the minimum-norm fit projects w0 onto the row space of 5 Gaussian rows, so the risk
+    of every generation of discard is E |(I - P) w0|^2 = (1 - 5/8) |w0|^2 = 3/8 (|w0| = 1), and a
+    shift of e_1 / 2 per generation adds exactly (k - 1)^2 / 4 when n = 20 > d = 5 leaves no bias.
+    """
+    argv = SIM[:1] + ["--model", "linreg", "--set", "d=8", "--set", "sigma=1e-20", "--json"] + SIM[1:]
+    argv[argv.index("--n") + 1], argv[argv.index("--replicates") + 1] = "5", "2000"
+    report = json.loads(succeeded(run_cli(argv)))
+    risk = report["metrics"]["risk"]
+    # 3/8 exactly; the mean over 2000 replicates of a bounded variable: 5 standard errors
+    for mean, stderr in zip(risk["mean"], risk["stderr"], strict=True):
+        assert abs(mean - 3 / 8) < 5 * stderr
+    argv[argv.index("d=8")], argv[argv.index("--n") + 1] = "shift=0.5", "20"
+    shifted = json.loads(succeeded(run_cli(argv)))["metrics"]["risk"]["mean"]
+    assert shifted == pytest.approx([0.0, 0.25], abs=1e-36)   # not rounding of size 1e-32 |w0|^2
+
+
 @pytest.mark.parametrize("option, value, limit", [("--replicates", "1000000000000", MAX_REPLICATES),
                                                   ("--generations", "1000000", MAX_GENERATIONS)])
 def test_sizes_beyond_the_limits_are_refused_at_once(option, value, limit):

@@ -21,6 +21,7 @@ coefficients and, for linear regression, the true noise level sigma.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import IntEnum
 from types import SimpleNamespace
 from typing import NamedTuple
@@ -183,7 +184,9 @@ class LinearRegression(_Regression):
     ``(X^T X, X^T y)`` (drawn directly as a Wishart matrix and a Gaussian vector) and a
     smaller one as its points, so a fit of fewer than d points in all is solved in its
     m x m dual form. Synthetic batches are drawn from the fitted coefficients plus
-    ``shift`` e_1 (the ``"emit"`` entry of a state); the truth emits itself.
+    ``shift`` e_1 (the ``"emit"`` entry of a state); the truth emits itself. States are
+    centred on the truth: the labels drawn are y - x^T w0, and a state's coefficients
+    are w-hat - w0 (the truth's are 0).
 
     Examples
     --------
@@ -202,7 +205,9 @@ class LinearRegression(_Regression):
     >>> wide = LinearRegression({"d": 8, "sigma": 1, "design": "fresh"}, np.ones(8) / np.sqrt(8))
     >>> pts = wide.draw(ctx, wide.truth(ctx), 5, rand)                      # 5 points, d = 8
     >>> state, _ = wide.fit(ctx, [Part(wide.summarise(ctx, pts, 5), Fraction(1), 5, 5)])
-    >>> bool(np.allclose(state["coef"], [np.linalg.pinv(pts["X"][r]) @ pts["y"][r] for r in range(2)]))
+    >>> w0 = np.ones(8) / np.sqrt(8)           # minimum norm is not equivariant: its bias is kept
+    >>> minimum_norm = [np.linalg.pinv(X) @ (y + X @ w0) - w0 for X, y in zip(pts["X"], pts["y"])]
+    >>> bool(np.allclose(state["coef"], minimum_norm))
     True
     """
 
@@ -212,23 +217,21 @@ class LinearRegression(_Regression):
         self.lam = float(params.get("lam", 0))
         self.shift = float(params.get("shift", 0))
 
+    # Centred on the truth: the replicates simulate w-hat - w0 from labels y - X w0 (a state's "coef" is
+    # the fit minus w0, the truth is 0). The risk then never subtracts two nearly equal coefficients, so
+    # a small sigma is not drowned by rounding errors of size 1e-16 |w0|. Every fit is linear in the
+    # labels, w-hat(y) = w-hat(y - X w0) + w-hat(X w0); least squares of full rank is equivariant,
+    # w-hat(X w0) = w0, and other fits (ridge, minimum norm) add their bias w-hat(X w0) - w0 (see fit).
     def truth(self, ctx):
-        state = super().truth(ctx)
-        state["emit"] = state["coef"]
-        return state
+        zero = np.zeros((ctx.R, self.d))
+        return {"coef": zero, "emit": zero}
+
+    def metrics(self, ctx, state):
+        return {"risk": (state["coef"] ** 2).sum(axis=1)}
 
     def _emitting(self, state):
         """The state whose coefficients generate a batch: the fit plus shift e_1 (the truth: itself)."""
         return {"coef": state.get("emit", state["coef"])}
-
-    # Centred on the truth: least squares is equivariant (w-hat(y + X c) = w-hat(y) + c), so the
-    # replicates simulate w-hat - w0 from labels y - X w0. The risk then never subtracts two nearly
-    # equal coefficients, and a small sigma is not drowned by rounding errors of size 1e-16 |w0|.
-    def truth(self, ctx):
-        return {"coef": np.zeros((ctx.R, self.d))}
-
-    def metrics(self, ctx, state):
-        return {"risk": (state["coef"] ** 2).sum(axis=1)}
 
     def draw(self, ctx, state, m, rand):
         X, eta = self._linear_predictor(ctx, self._emitting(state), m, rand)
@@ -254,6 +257,26 @@ class LinearRegression(_Regression):
         return {"gram": gram(X), "xty": _design_vectors(X, y)}
 
     def fit(self, ctx, parts):
+        coef, equivariant = self._solve(ctx, parts)
+        if not equivariant:   # add the fit's bias w-hat(X w0) - w0, from the labels X w0 without noise
+            clean, _ = self._solve(ctx, [replace(p, summary=self._noise_free(ctx, p.summary)) for p in parts])
+            coef = coef + (clean - self.theta0)
+        state = {"coef": coef, "emit": coef}
+        if self.shift:
+            state["emit"] = coef.copy()
+            state["emit"][:, 0] += self.shift
+        return state, ~np.isfinite(coef).all(axis=1)
+
+    def _noise_free(self, ctx, summary):
+        """``summary`` with the labels of every point replaced by x^T w0."""
+        if self.fixed:
+            return {"a": summary["a"], "b": summary["a"] * np.matmul(ctx.X, self.theta0)}
+        if "gram" in summary:
+            return {"gram": summary["gram"], "xty": np.matmul(summary["gram"], self.theta0)}
+        return {"X": summary["X"], "y": np.matmul(summary["X"], self.theta0)}
+
+    def _solve(self, ctx, parts):
+        """The fit's coefficients, and whether it is least squares of full rank (equivariant)."""
         if self.fixed:
             A, B = _pool_rows(parts)
             if A.ndim == 1 and np.all(A == A[0]):
@@ -261,30 +284,25 @@ class LinearRegression(_Regression):
                 solvers = ctx.__dict__.setdefault("ridge", {})
                 if float(A[0]) not in solvers:
                     solvers[float(A[0])] = DesignRidge(ctx.X, float(A[0]), self.lam, gram=ctx.gram)
-                coef = solvers[float(A[0])](B)
-            else:
-                coef = weighted_ridge(ctx.X, A, B, self.lam, gram=ctx.gram)
-        elif sum(p.count for p in parts) < self.d:
+                return solvers[float(A[0])](B), not self.lam and A[0] > 0 and ctx.rows >= self.d
+            full = (np.count_nonzero(A > 0, axis=-1) >= self.d).all()
+            return weighted_ridge(ctx.X, A, B, self.lam, gram=ctx.gram), not self.lam and full
+        if sum(p.count for p in parts) < self.d:
             # fewer points than coefficients: every entry holds its points; the dual form
             X = np.concatenate([p.summary["X"] for p in parts], axis=1)
             a = np.concatenate([np.full(p.count, p.point_weight) for p in parts])
-            coef = weighted_ridge(X, a, a * np.concatenate([p.summary["y"] for p in parts], axis=1), self.lam)
-        else:
-            H = g = None
-            for p in parts:
-                w = p.point_weight
-                if "gram" in p.summary:
-                    h, v = p.summary["gram"], p.summary["xty"]
-                else:
-                    h, v = gram(p.summary["X"]), _design_vectors(p.summary["X"], p.summary["y"])
-                H = w * h if H is None else H + w * h
-                g = w * v if g is None else g + w * v
-            coef = ridge_from_moments(H, g, self.lam)
-        state = {"coef": coef, "emit": coef}
-        if self.shift:
-            state["emit"] = coef.copy()
-            state["emit"][:, 0] += self.shift
-        return state, ~np.isfinite(coef).all(axis=1)
+            y = np.concatenate([p.summary["y"] for p in parts], axis=1)
+            return weighted_ridge(X, a, a * y, self.lam), False
+        H = g = None
+        for p in parts:
+            w = p.point_weight
+            if "gram" in p.summary:
+                h, v = p.summary["gram"], p.summary["xty"]
+            else:
+                h, v = gram(p.summary["X"]), _design_vectors(p.summary["X"], p.summary["y"])
+            H = w * h if H is None else H + w * h
+            g = w * v if g is None else g + w * v
+        return ridge_from_moments(H, g, self.lam), not self.lam
 
 
 @numeric_face("logistic")
