@@ -94,10 +94,11 @@ def test_fixed_design_subsample_with_fewer_distinct_rows_than_d_is_minimum_norm(
     idx = np.argsort(r.uniform(20), axis=1)[:, :4]          # 4 rows of 20, d = 6
     state, failed = model.fit(ctx, [Part(model.summarise(ctx, batch, 20, idx), Fraction(1), 4, 20)])
     assert not failed.any()
+    w0 = model.theta0        # the model simulates centred labels y - X w0 and reports w-hat - w0
     for i in range(5):
-        rows = idx[i]
-        ref = np.linalg.pinv(ctx.X[i][rows]) @ batch["y"][i][rows]
-        np.testing.assert_allclose(state["coef"][i], ref, rtol=1e-9, atol=1e-11)
+        X = ctx.X[i][idx[i]]
+        ref = np.linalg.pinv(X) @ (batch["y"][i][idx[i]] + X @ w0)
+        np.testing.assert_allclose(state["coef"][i] + w0, ref, rtol=1e-9, atol=1e-11)
 
 
 @pytest.mark.parametrize("design", ["fixed", "fresh"])
@@ -110,13 +111,15 @@ def test_ridge_fit_of_the_model_is_the_pooled_ridge(design):
                                                                              3, 3)]
     assert ("X" in parts[1].summary) == (design == "fresh")
     state, _ = model.fit(ctx, parts)
+    w0 = model.theta0        # the model simulates centred labels y - X w0 and reports w-hat - w0
     for i in range(3):
         Xa = ctx.X[i] if design == "fixed" else a["X"][i]
         Xb = ctx.X[i][:3] if design == "fixed" else b["X"][i]
-        X, y = np.concatenate([Xa, Xb]), np.concatenate([a["y"][i], b["y"][i]])
+        X = np.concatenate([Xa, Xb])
+        y = np.concatenate([a["y"][i], b["y"][i]]) + X @ w0
         A = np.diag(np.r_[np.full(8, 1 / 32), np.full(3, 1 / 4)])
         ref = np.linalg.solve(X.T @ A @ X + 0.7 * np.eye(5), X.T @ A @ y)
-        np.testing.assert_allclose(state["coef"][i], ref, rtol=1e-9)
+        np.testing.assert_allclose(state["coef"][i] + w0, ref, rtol=1e-9)
 
 
 @pytest.mark.parametrize("design", ["fixed", "fresh"])
