@@ -30,6 +30,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from theory.input_limits import check_regular_file
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
@@ -152,9 +154,9 @@ class SweepStore:
             sweep store.
         """
         path = Path(path)
-        if not path.is_file():
-            raise StoreError(f"no sweep store at {str(path)!r}" if not path.exists() else
-                             f"sweep store {str(path)!r} is not a regular file")
+        if not path.exists():
+            raise StoreError(f"no sweep store at {str(path)!r}")
+        _check_regular(path)
         db = _reader(path)
         store = cls(path, db)
         try:
@@ -225,6 +227,7 @@ class SweepStore:
         A cheap early check, before starting workers; :meth:`create_or_resume` checks again.
         """
         path = Path(path)
+        _check_regular(path)
         _acquire(path).release()
         if path.is_file() and path.stat().st_size and not _is_empty_database(path):
             with cls.open(path) as store:
@@ -538,6 +541,14 @@ def _differences(stored, wanted):
                                    f"{b.get(key)!r} here")
                 break
     return "; ".join(phrases) or "the descriptions differ"
+
+
+def _check_regular(path):
+    """Refuse a store path that exists but is not a regular file (a FIFO, a device, a folder)."""
+    try:
+        check_regular_file(path, "sweep store")
+    except ValueError as err:
+        raise StoreError(str(err)) from None
 
 
 def _acquire(path):

@@ -302,6 +302,19 @@ def test_a_sweep_starts_no_more_workers_than_cells_or_memory_allow(tmp_path, mon
     db.close()
 
 
+@pytest.mark.parametrize("kind", ["FIFO", "character device", "folder"])
+def test_a_sweep_store_that_is_not_a_regular_file_is_refused(tmp_path, kind):
+    config, store = write(tmp_path, "sweep.toml", SWEEP), tmp_path / "s.sqlite"
+    if kind == "FIFO":
+        os.mkfifo(store)
+    elif kind == "folder":
+        store.mkdir()
+    else:
+        store.symlink_to("/dev/zero")
+    for argv in (["sweep", config, "--store", store, "--workers", "1"], ["results", store]):
+        refused(run_cli(argv, timeout=20), str(store), "not a regular file", kind)
+
+
 def mutated_copy(store, tmp_path, sql):
     target = tmp_path / "bad.sqlite"
     target.write_bytes(store.read_bytes())

@@ -61,8 +61,8 @@ __all__ = ["LimitError", "MAX_GENERATIONS", "MAX_LISTED_GENERATIONS", "MAX_FIT_E
            "MAX_DPS", "MAX_SAMPLE_SIZE", "MAX_BATCH_POINTS", "MAX_REPLICATES", "MAX_DIMENSION", "MAX_CATEGORIES",
            "MAX_SEED", "MAX_SCALE", "MAX_POISSON_MEAN", "MIN_RARE_OUTCOMES", "MAX_SWEEP_CONFIGURATIONS",
            "MAX_WORKERS", "LIMITS", "check_count", "check_number_text", "check_rational_size", "check_memory",
-           "available_memory", "read_regular_file", "nesting_depth", "check_nesting", "bracket_depth",
-           "check_text_nesting", "int_digits", "decimal_digits", "format_bytes"]
+           "available_memory", "read_regular_file", "check_regular_file", "nesting_depth", "check_nesting",
+           "bracket_depth", "check_text_nesting", "int_digits", "decimal_digits", "format_bytes"]
 
 
 class LimitError(ValueError):
@@ -293,6 +293,44 @@ def read_regular_file(path, what="file", limit=MAX_FILE_BYTES):
     if len(data) > limit:
         raise LimitError(f"{what} {path!r} has more than {format_bytes(limit)}; the limit is {format_bytes(limit)}")
     return data
+
+
+def check_regular_file(path, what="file"):
+    """Refuse a path that exists but is not a regular file (a folder, FIFO, device or socket, or a link to one).
+
+    For files the toolkit writes in place (a sweep store): a missing path is fine.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    what : str
+        What the file is, for the message.
+
+    Returns
+    -------
+    str
+        The path.
+
+    Raises
+    ------
+    ValueError
+        Naming the path and what it is instead.
+
+    Examples
+    --------
+    >>> check_regular_file("/dev/null", "sweep store")
+    Traceback (most recent call last):
+    ...
+    ValueError: sweep store '/dev/null' is not a regular file (a character device)
+    """
+    path = os.fspath(path)
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return path           # missing (or a dangling link): created, or refused, by whoever writes it
+    if not stat.S_ISREG(mode):
+        raise ValueError(f"{what} {path!r} is not a regular file ({_kind(mode)})")
+    return path
 
 
 def _kind(mode):
