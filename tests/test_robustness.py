@@ -212,6 +212,17 @@ def test_the_categorical_model_takes_a_million_categories_and_refuses_more(tmp_p
     assert report["params"]["K"] == 100000 and report["metrics"]["support"]["mean"][0] <= 10
 
 
+def test_rare_outcomes_are_counted_in_the_smallest_fit(tmp_path):
+    """Generation 2 fits 1 point of S1: 250 replicates expect 250 p successes there, not 250 (1 - (1 - p)^10)."""
+    data = {"generations": [{"fit": [{"batch": "R0"}], "emit": 1}, {"fit": [{"batch": "S1", "count": "1/10"}]}]}
+    path = write(tmp_path, "one.json", json.dumps(data))
+    argv = SIM[:1] + ["--model", "bernoulli", "--set", "p=0.05"] + SIM[1:]
+    argv[argv.index("--workflow") + 1] = path
+    refused(run_cli(argv), "fits of 1 point:", "expect 12.5 with a success")
+    argv[argv.index("p=0.05")] = "p=0.3"                      # 75 expected
+    succeeded(run_cli(argv))
+
+
 def test_a_small_sigma_in_least_squares_is_not_drowned_by_rounding():
     """linreg is simulated as w-hat - w0: with sigma = 1e-20 the risk is 1e-40 times the sigma = 1 one."""
     runs = [json.loads(succeeded(run_cli(SIM[:1] + ["--model", "linreg", "--set", f"sigma={s}", "--json"] + SIM[1:])))

@@ -115,7 +115,7 @@ MAX_SCALE = 1e50
 #: 1e14; at 1e15 its variance is 4% too large, at 1e16 40% (measured).
 MAX_POISSON_MEAN = 1e13
 #: Replicates of a Monte Carlo run expected to see the rarer outcome of a Bernoulli or Poisson model in
-#: their generation-1 data (a success and a failure; a non-zero count). The risk rests on those
+#: the data of the workflow's smallest fit (a success and a failure; a non-zero count). The risk rests on those
 #: replicates: with p = 1e-40 every fit is p-hat = 0, and a run would print p^2 with a standard error of
 #: 0 beside the exact risk p(1 - p)/n. With 30 expected, a run sees none with probability e^-30 = 1e-13,
 #: and lands more than 6 standard errors off for lack of them (10 seen or fewer) with probability 2e-5.

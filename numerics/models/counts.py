@@ -18,7 +18,7 @@ from theory.input_limits import MAX_POISSON_MEAN, MAX_REPLICATES, MIN_RARE_OUTCO
 from .base import NumericModel, gather
 from .registry import numeric_face
 
-__all__ = ["Bernoulli", "Poisson", "Exponential", "pooled_ratio", "first_fit_points", "check_rare_outcomes"]
+__all__ = ["Bernoulli", "Poisson", "Exponential", "pooled_ratio", "smallest_fit_points", "check_rare_outcomes"]
 
 
 def pooled_ratio(parts, key="total"):
@@ -31,35 +31,47 @@ def pooled_ratio(parts, key="total"):
     return num / den
 
 
-def first_fit_points(points):
-    """The distinct real points generation 1 fits (at most the sum of its counts, batch by batch).
+def smallest_fit_points(points):
+    """The fewest distinct points any generation fits (per batch at most the sum of its counts).
 
     Examples
     --------
-    >>> from theory.presets import preset
-    >>> first_fit_points(preset("augment", 3).in_points(10))
-    10
+    >>> from theory.workflow import Workflow
+    >>> wf = Workflow.from_data({"generations": [{"fit": [{"batch": "R0"}], "emit": 1},
+    ...                                          {"fit": [{"batch": "S1", "count": "1/5"}]}]})
+    >>> smallest_fit_points(wf.in_points(10))       # generation 2 fits a fifth of S1's 10 points
+    2
     """
-    used = {}
-    for entry in points.generations[0].fit:
-        if entry.share:
-            used[entry.batch] = min(entry.size, used.get(entry.batch, 0) + entry.count)
-    return sum(used.values())
+    smallest = None
+    for generation in points.generations:
+        used = {}
+        for entry in generation.fit:
+            if entry.share:
+                used[entry.batch] = min(entry.size, used.get(entry.batch, 0) + entry.count)
+        total = sum(used.values())
+        smallest = total if smallest is None else min(smallest, total)
+    return smallest
+
+
+def _points(m):
+    return f"{m} point" if m == 1 else f"{m} points"
 
 
 def check_rare_outcomes(model, what, outcome, chance, replicates):
     """Refuse a run whose replicates are not expected to see ``outcome`` :data:`MIN_RARE_OUTCOMES` times.
 
-    ``chance`` is the probability that one replicate's generation-1 data hold ``outcome``.
+    ``chance`` is the probability that a fit's data hold ``outcome``, for the smallest fit of the
+    workflow (a fit of synthetic data draws from a fitted model, whose parameter is the truth's on
+    average).
 
     Examples
     --------
-    >>> check_rare_outcomes("bernoulli", "p = 0.3 on 5 points", "a success", 0.83, 250)
-    >>> check_rare_outcomes("bernoulli", "p = 1e-06 on 5 points", "a success", 5e-6, 250)
+    >>> check_rare_outcomes("bernoulli", "p = 0.3, fits of 5 points", "a success", 0.83, 250)
+    >>> check_rare_outcomes("bernoulli", "p = 1e-06, fits of 5 points", "a success", 5e-6, 250)
     Traceback (most recent call last):
     ...
-    theory.input_limits.LimitError: bernoulli: p = 1e-06 on 5 points: 250 replicates expect 0.00125 with a \
-success in generation 1, below the limit of 30 a Monte Carlo risk needs (it rests on them); give at least \
+    theory.input_limits.LimitError: bernoulli: p = 1e-06, fits of 5 points: 250 replicates expect 0.00125 with a \
+success in a fit, below the limit of 30 a Monte Carlo risk needs (it rests on them); give at least \
 6000000 replicates
     """
     expected = replicates * chance
@@ -69,7 +81,7 @@ success in generation 1, below the limit of 30 a Monte Carlo risk needs (it rest
     advice = (f"give at least {needed} replicates" if needed <= MAX_REPLICATES else
               f"more than the limit of {MAX_REPLICATES} replicates would be needed; the exact risk needs none "
               f"(pi2over6 latex WORKFLOW --model {model})")
-    raise LimitError(f"{model}: {what}: {replicates} replicates expect {expected:.3g} with {outcome} in generation 1, "
+    raise LimitError(f"{model}: {what}: {replicates} replicates expect {expected:.3g} with {outcome} in a fit, "
                      f"below the limit of {MIN_RARE_OUTCOMES} a Monte Carlo risk needs (it rests on them); {advice}")
 
 
@@ -120,10 +132,10 @@ class Bernoulli(_MeanModel):
         return {"total": rand.binomial(m, state["p"]).astype(float)}
 
     def check_budget(self, points, replicates):
-        m, p = first_fit_points(points), self.value0
+        m, p = smallest_fit_points(points), self.value0
         for outcome, q in (("a success", p), ("a failure", 1 - p)):
             # P(at least one of m points is the outcome) = 1 - (1 - q)^m, without cancellation for small q
-            check_rare_outcomes("bernoulli", f"p = {p:g} on {m} points", outcome,
+            check_rare_outcomes("bernoulli", f"p = {p:g}, fits of {_points(m)}", outcome,
                                 -math.expm1(m * math.log1p(-q)) if q < 1 else 1.0, replicates)
 
     def fit(self, ctx, parts):
@@ -167,8 +179,8 @@ class Poisson(_MeanModel):
                              "Poisson sampler (a batch's total is one draw)")
 
     def check_budget(self, points, replicates):
-        m = first_fit_points(points)
-        check_rare_outcomes("poisson", f"lam = {self.value0:g} on {m} points", "a non-zero count",
+        m = smallest_fit_points(points)
+        check_rare_outcomes("poisson", f"lam = {self.value0:g}, fits of {_points(m)}", "a non-zero count",
                             -math.expm1(-m * self.value0), replicates)
 
     def fit(self, ctx, parts):
