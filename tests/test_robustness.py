@@ -18,6 +18,7 @@ from theory.input_limits import (
     MAX_DECIMAL_EXPONENT,
     MAX_DIMENSION,
     MAX_GENERATIONS,
+    MAX_LATEX_PARAMETERS,
     MAX_LISTED_GENERATIONS,
     MAX_NESTING,
     MAX_REPLICATES,
@@ -138,6 +139,15 @@ def test_listed_generations_cannot_slip_past_the_cap(tmp_path):
     for argv in (["risk", path], ["risk", path, "--generations", "3"], ["latex", path], ["plot", path, "--out",
                  str(tmp_path / "x.png")]):
         refused(run_cli(argv), "20000", f"limit of {MAX_LISTED_GENERATIONS}")
+
+
+@pytest.mark.parametrize("model, setting, parameters", [("mvn", "d=4", 14), ("linreg", "d=1000", 1000),
+                                                         ("logistic", "d=13", 13)])
+def test_latex_refuses_a_symbolic_v_too_large_to_derive(model, setting, parameters):
+    """mvn at d = 4 took minutes and linreg at d = 1000 would take days; they are refused at once."""
+    outcome = run_cli(["latex", "discard", "--model", model, "--set", setting], timeout=20)
+    refused(outcome, f"{parameters} parameters", f"the limit is {MAX_LATEX_PARAMETERS}")
+    assert outcome.seconds < 5
 
 
 def test_risk_with_4290_digits_works():

@@ -26,6 +26,7 @@ limit                          value        what it bounds
 ``MAX_REPLICATES``             10**9        Monte Carlo replicates of one configuration
 ``MAX_DIMENSION``              1 000        a model's dimension d
 ``MAX_CATEGORIES``             10**6        categories K of the categorical model
+``MAX_LATEX_PARAMETERS``       12           parameters of a model whose V ``latex --model`` derives
 ``MAX_SEED``                   2**128 - 1   a master seed
 ``MAX_SCALE``                  1e50         magnitude of a model's scale parameter
 ``MAX_POISSON_MEAN``           1e13         mean of one Poisson draw (numpy's sampler)
@@ -59,10 +60,11 @@ import sys
 __all__ = ["LimitError", "MAX_GENERATIONS", "MAX_LISTED_GENERATIONS", "MAX_FIT_ENTRIES", "MAX_EXACT_WORK",
            "MAX_FILE_BYTES", "MAX_NESTING", "MAX_NUMBER_DIGITS", "MAX_DECIMAL_EXPONENT", "MAX_EXACT_DIGITS",
            "MAX_DPS", "MAX_SAMPLE_SIZE", "MAX_BATCH_POINTS", "MAX_REPLICATES", "MAX_DIMENSION", "MAX_CATEGORIES",
-           "MAX_SEED", "MAX_SCALE", "MAX_POISSON_MEAN", "MIN_RARE_OUTCOMES", "MAX_SWEEP_CONFIGURATIONS",
-           "MAX_WORKERS", "LIMITS", "check_count", "check_number_text", "check_rational_size", "check_memory",
-           "available_memory", "read_regular_file", "check_regular_file", "nesting_depth", "check_nesting",
-           "bracket_depth", "check_text_nesting", "int_digits", "decimal_digits", "format_bytes"]
+           "MAX_LATEX_PARAMETERS", "MAX_SEED", "MAX_SCALE", "MAX_POISSON_MEAN", "MIN_RARE_OUTCOMES",
+           "MAX_SWEEP_CONFIGURATIONS", "MAX_WORKERS", "LIMITS", "check_count", "check_number_text",
+           "check_rational_size", "check_memory", "available_memory", "read_regular_file", "check_regular_file",
+           "nesting_depth", "check_nesting", "bracket_depth", "check_text_nesting", "int_digits", "decimal_digits",
+           "format_bytes"]
 
 
 class LimitError(ValueError):
@@ -106,6 +108,11 @@ MAX_DIMENSION = 1_000
 #: 10^6 Zipf(1.5) categories take about 16 s and 0.4 GB, 10^7 take 2.5 minutes and 2.4 GB (measured). A
 #: truth file of MAX_FILE_BYTES holds at most a few million probabilities.
 MAX_CATEGORIES = 10**6
+#: Parameters of a model whose asymptotic covariance V ``latex --model`` derives symbolically and prints
+#: as a matrix. The derivation grows fast with their number (measured: mvn at d = 3, 9 parameters, 30 s;
+#: logistic at d = 12, 22 s; linreg at d = 100, a minute; mvn at d = 4, 14 parameters, more than 3
+#: minutes), and a 12 x 12 matrix is about what a page shows. Simulations take any dimension.
+MAX_LATEX_PARAMETERS = 12
 #: A master seed (numpy's SeedSequence takes any size; 128 bits are plenty and keep seeds printable).
 MAX_SEED = 2**128 - 1
 #: Magnitude of a scale parameter (sigma, a rate, a bandwidth, a Poisson mean) and of its inverse: the

@@ -21,6 +21,7 @@ from fractions import Fraction
 import flint
 import sympy as sp
 
+from .input_limits import MAX_LATEX_PARAMETERS, LimitError
 from .process import risk_ratios
 from .rationals import float_or_none, format_decimal
 from .recurrence import R, k
@@ -192,6 +193,10 @@ def _family_proof(fam):
 _LONG = 600  # characters of LaTeX beyond which V is shown at the truth only
 
 
+def _settings_text(params):
+    return ", ".join(f"{key} = {value}" for key, value in params.items() if key != "estimator")
+
+
 def model_risk_latex(model, params=None):
     r"""LaTeX of a model's asymptotic covariance V and of the risk of generation k.
 
@@ -218,6 +223,8 @@ def model_risk_latex(model, params=None):
     ------
     ValueError
         For linreg with a ridge penalty or a shifted generator, where the formula does not hold.
+    theory.input_limits.LimitError
+        For a model of more than :data:`~theory.input_limits.MAX_LATEX_PARAMETERS` parameters.
 
     Examples
     --------
@@ -238,8 +245,11 @@ def model_risk_latex(model, params=None):
         raise ValueError(f"the risk R_k tr(V)/n holds for linreg at lam = 0 and shift = 0 only, got lam = "
                          f"{full['lam']} and shift = {full['shift']}; theory.highdim derives the others "
                          "(pi2over6 simulate prints them)")
-    V = symbolic.asymptotic_covariance(None, full)
     theta = symbolic.theta(full)
+    if len(theta) > MAX_LATEX_PARAMETERS:
+        raise LimitError(f"{symbolic.name} with {_settings_text(full)} has {len(theta)} parameters; the limit is "
+                         f"{MAX_LATEX_PARAMETERS} for a symbolic V in LaTeX (simulate takes any dimension)")
+    V = symbolic.asymptotic_covariance(None, full)
     natural = symbolic.natural_indices(full)
     truth = symbolic.truth(full)
     trace = V.extract(natural, natural).trace()
@@ -247,7 +257,7 @@ def model_risk_latex(model, params=None):
     if closed:
         trace = sp.simplify(trace)
     n = sp.Symbol("n", positive=True)
-    settings = ", ".join(f"{key} = {value}" for key, value in full.items() if key != "estimator")
+    settings = _settings_text(full)
     header = (f"% Model {symbolic.name}, estimator {symbolic.estimator(full)}"
               + (f"; parameters {settings}." if settings else "."))
     vector = "(" + ", ".join(sp.latex(t) for t in theta) + ")"
