@@ -281,8 +281,7 @@ def read_regular_file(path, what="file", limit=MAX_FILE_BYTES):
         mode = os.stat(path).st_mode          # follows symbolic links: their target is what would be read
     except OSError as err:
         raise OSError(err.errno, f"cannot read {what} {path!r}: {err.strerror}") from None
-    if not stat.S_ISREG(mode):
-        raise ValueError(f"{what} {path!r} is not a regular file ({_kind(mode)})")
+    _check_mode(mode, what, path)
     # O_NONBLOCK: should the path be swapped for a FIFO after the check, opening it does not wait.
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
@@ -291,8 +290,7 @@ def read_regular_file(path, what="file", limit=MAX_FILE_BYTES):
         raise OSError(err.errno, f"cannot read {what} {path!r}: {err.strerror}") from None
     with os.fdopen(fd, "rb") as f:
         opened = os.fstat(f.fileno())
-        if not stat.S_ISREG(opened.st_mode):
-            raise ValueError(f"{what} {path!r} is not a regular file ({_kind(opened.st_mode)})")
+        _check_mode(opened.st_mode, what, path)
         if opened.st_size > limit:
             raise LimitError(f"{what} {path!r} has {format_bytes(opened.st_size)}; the limit is "
                              f"{format_bytes(limit)}")
@@ -335,9 +333,13 @@ def check_regular_file(path, what="file"):
         mode = os.stat(path).st_mode
     except OSError:
         return path           # missing (or a dangling link): created, or refused, by whoever writes it
+    _check_mode(mode, what, path)
+    return path
+
+
+def _check_mode(mode, what, path):
     if not stat.S_ISREG(mode):
         raise ValueError(f"{what} {path!r} is not a regular file ({_kind(mode)})")
-    return path
 
 
 def _kind(mode):
