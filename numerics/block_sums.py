@@ -193,7 +193,7 @@ def aggregate(blocks: Iterable[BlockSums]) -> dict[str, dict[str, list[float]]]:
             S1, S2 = Fraction(s1), Fraction(s2)
             var = max(Fraction(0), (S2 - S1 * S1 / N) / (N - 1))
             errors.append(math.sqrt(var / N))
-            if cross is not None:
+            if cross is not None and N1 > 0:     # (no replicate counted in generation 1: no covariance)
                 sxy = math.fsum(c[0][g] for c in cross)
                 sx1 = math.fsum(c[1][g] for c in cross)
                 if math.isfinite(sxy) and math.isfinite(sx1):

@@ -233,6 +233,18 @@ def test_rare_outcomes_are_counted_in_the_smallest_fit(tmp_path):
     succeeded(run_cli(argv))
 
 
+def test_a_metric_undefined_in_generation_1_has_no_covariance_and_no_traceback(tmp_path):
+    """Found by the fuzz suite: generation 1 fits 2 of 5 points over K = 3 categories, so its KL is infinite
+    in every replicate (not counted), while generation 2 refits the 5 points; the covariance with generation 1
+    divided by the 0 replicates counted there."""
+    data = {"generations": [{"fit": [{"batch": "R0", "count": "1/2"}], "emit": 1}, {"fit": [{"batch": "R0"}]}]}
+    path = write(tmp_path, "w.json", json.dumps(data))
+    argv = ["simulate", "--model", "categorical", "--set", "K=3", "--workflow", path, "--n", "5", "--generations", "2",
+            "--replicates", "250", "--seed", "0", "--json"]
+    kl = json.loads(succeeded(run_cli(argv)))["metrics"]["kl"]
+    assert kl["mean"][0] is None and kl["mean"][1] > 0 and kl["stderr"][1] > 0
+
+
 def test_a_small_sigma_in_least_squares_is_not_drowned_by_rounding():
     """linreg is simulated as w-hat - w0: with sigma = 1e-20 the risk is 1e-40 times the sigma = 1 one."""
     runs = [json.loads(succeeded(run_cli(SIM[:1] + ["--model", "linreg", "--set", f"sigma={s}", "--json"] + SIM[1:])))
