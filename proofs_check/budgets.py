@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from theory.input_limits import MAX_SEED, LimitError
+
 __all__ = ["Budget", "Tolerance", "QUICK", "FULL", "REPLICATES", "RESOLUTION", "BLOCK_REPLICATES", "PILOT_BLOCKS",
            "budget_named"]
 
@@ -66,6 +68,8 @@ class Budget:
             raise ValueError(f"budget must be 'quick' or 'full', got {self.name!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ValueError(f"the master seed must be a non-negative integer, got {self.seed!r}")
+        if self.seed > MAX_SEED:
+            raise LimitError(f"the master seed {self.seed} is more than the limit of 2**128 - 1")
 
     def pick(self, quick, full):
         """The quick or the full value."""

@@ -23,6 +23,7 @@ from theory.input_limits import (
     MAX_NESTING,
     MAX_REPLICATES,
     MAX_SCALE,
+    MAX_SEED,
     MIN_RARE_OUTCOMES,
 )
 
@@ -289,6 +290,13 @@ def test_memory_is_estimated_before_anything_is_allocated():
     refused(run_cli(argv, timeout=20), "needs about", "TiB of memory")
     argv[argv.index("--set") + 1] = "estimator=mean"
     succeeded(run_cli(argv, timeout=60))
+
+
+@pytest.mark.parametrize("argv", [["verify", "--only", "mix-stable"], SIM[:1] + ["--model", "poisson"] + SIM[1:]])
+def test_a_seed_beyond_128_bits_is_refused(argv):
+    argv = [*argv, "--seed", str(MAX_SEED + 1)] if argv[0] == "verify" else \
+        [a if a != SIM[-1] else str(MAX_SEED + 1) for a in argv]
+    refused(run_cli(argv), str(MAX_SEED + 1), "limit of 2**128 - 1")
 
 
 # ------------------------------------------------------------------------------------------ sweeps and stores
