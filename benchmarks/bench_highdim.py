@@ -9,7 +9,8 @@ replicate), with the same estimates to 1e-8:
 
 1. Monte Carlo fits (the target, >= 20x): labels resampled G = 10 times on each replicate's fixed
    design, every generation fitted — the engine factors each design once (``DesignRidge``, what
-   ``linreg`` with ``design=fixed`` does), the loop refits from scratch.
+   ``linreg`` with ``design=fixed`` does; its stacks split over the cores, one BLAS thread each),
+   the loop refits from scratch.
 2. One fit per replicate on its own data (``ridge_fit``), reported for scale: here both sides pay for
    the Gram or kernel matrix, so the gain is what batching the linear algebra brings.
 3. The engine end to end (``numerics.montecarlo.simulate``: draws and fits), for scale.

@@ -24,10 +24,17 @@ share one design and one weight per row (labels resampled on a fixed design),
 :class:`DesignRidge` factors the system once and every later fit costs two
 matrix-vector products.
 Everything is batched linear algebra over the leading replicate axis (``numpy.matmul``
-and ``numpy.linalg.solve`` on stacks), with no loop over replicates.
+and ``numpy.linalg.solve`` on stacks), with no loop over replicates. A large stack is
+split along that axis over the machine's cores (threads: NumPy releases the GIL), each
+part with one BLAS thread: BLAS's own threads gain little on stacks of small matrices
+(measured in benchmarks/bench_highdim.py). Every member's arithmetic is the same
+whatever the split, so the results are too.
 """
 
 from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -36,6 +43,46 @@ __all__ = ["ridge_fit", "weighted_ridge", "ridge_from_moments", "DesignRidge"]
 
 def _transpose(X):
     return np.swapaxes(X, -1, -2)
+
+
+_CORES = os.cpu_count() or 1
+_SPLIT_FROM = 2**22   # elements of the stacks below which one thread does it (thread start-up would dominate)
+_pool = None
+
+
+def _forget_pool():
+    global _pool
+    _pool = None    # a forked child has none of its parent's threads: it starts its own pool
+
+
+os.register_at_fork(after_in_child=_forget_pool)
+
+
+def _across_cores(fn, *stacks, one_blas_thread=False):
+    """``fn(*stacks)``, with a large stack split along its leading axis over the cores.
+
+    ``one_blas_thread`` limits BLAS to one thread per part (for factorisations and
+    matrix products, where BLAS would otherwise start its own threads in every part).
+    """
+    R = len(stacks[0])
+    parts = min(_CORES, R)
+    if parts < 2 or sum(a.size for a in stacks) < _SPLIT_FROM:
+        return fn(*stacks)
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(_CORES, thread_name_prefix="pi2over6-ridge")
+    cuts = np.linspace(0, R, parts + 1).astype(int)
+
+    def run():
+        return np.concatenate(list(_pool.map(lambda i: fn(*(a[cuts[i]:cuts[i + 1]] for a in stacks)),
+                                             range(parts))))
+
+    if not one_blas_thread:
+        return run()
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="blas"):
+        return run()
 
 
 def _solve(K, rhs):
@@ -254,22 +301,28 @@ class DesignRidge:
         if not self.lam >= 0 or not self.a > 0:
             raise ValueError(f"need a > 0 and lam >= 0, got a = {a!r} and lam = {lam!r}")
         self.dual = N < d
-        if self.dual:
-            K = np.matmul(self.X, _transpose(self.X)) * self.a
+        if gram is not None and not self.dual:
+            self.M = _across_cores(self._inverse, gram, one_blas_thread=True)
         else:
-            K = (gram if gram is not None else np.matmul(_transpose(self.X), self.X)) * self.a
+            self.M = _across_cores(lambda X: self._inverse(self._gram(X)), self.X, one_blas_thread=True)
+
+    def _gram(self, X):
+        return np.matmul(X, _transpose(X)) if self.dual else np.matmul(_transpose(X), X)
+
+    def _inverse(self, gram):
+        K = gram * self.a
         if self.lam:
             K = K + self.lam * np.eye(K.shape[-1])
         try:
-            self.M = np.linalg.inv(K)
+            return np.linalg.inv(K)
         except np.linalg.LinAlgError:   # an exactly singular member: least-norm solutions for all
-            self.M = np.linalg.pinv(K, hermitian=True)
+            return np.linalg.pinv(K, hermitian=True)
 
     def __call__(self, b):
         """The fits for weighted label sums ``b`` (shape (R, N)), one per replicate."""
-        b = np.asarray(b, dtype=float)
+        return _across_cores(self._fit, self.M, self.X, np.asarray(b, dtype=float))
+
+    def _fit(self, M, X, b):
         if self.dual:
-            c = np.matmul(self.M, b[:, :, None])
-            return np.matmul(_transpose(self.X), c)[:, :, 0]
-        g = np.matmul(_transpose(self.X), b[:, :, None])
-        return np.matmul(self.M, g)[:, :, 0]
+            return np.matmul(_transpose(X), np.matmul(M, b[:, :, None]))[:, :, 0]
+        return np.matmul(M, np.matmul(_transpose(X), b[:, :, None]))[:, :, 0]

@@ -1,5 +1,6 @@
 """Batched ridge and minimum-norm fits against per-replicate oracles (LAPACK, scikit-learn, statsmodels)."""
 
+import multiprocessing
 from fractions import Fraction
 
 import numpy as np
@@ -7,9 +8,9 @@ import pytest
 import statsmodels.api as sm
 from sklearn.linear_model import Ridge
 
-from numerics.models import Part, numeric_model
+from numerics.models import Part, numeric_model, ridge
 from numerics.models.random import BlockRandom
-from numerics.models.ridge import ridge_fit, ridge_from_moments, weighted_ridge
+from numerics.models.ridge import DesignRidge, ridge_fit, ridge_from_moments, weighted_ridge
 
 
 def _data(R, m, d, seed=0):
@@ -138,3 +139,21 @@ def test_shift_moves_the_generator_not_the_fit(design):
     # labels from coef + 2 e_1: residual 2 x_1 + noise; its regression on x_1 has slope 2 (sigma = 0.01)
     slope = (resid * X[:, :, 0]).sum() / (X[:, :, 0] ** 2).sum()
     assert abs(slope - 2.0) < 0.01
+
+
+def _split_fits(_=None):
+    rng = np.random.default_rng(3)
+    X, b = rng.standard_normal((7, 12, 5)), rng.standard_normal((7, 12))
+    return DesignRidge(X, 1 / 12, 0.3)(b), DesignRidge(X[:, :4], 1 / 4, 0.0)(b[:, :4])   # primal, dual
+
+
+def test_a_stack_split_over_the_cores_gives_the_same_fits_in_a_forked_child_too(monkeypatch):
+    whole = _split_fits()
+    monkeypatch.setattr(ridge, "_SPLIT_FROM", 0)     # split even these small stacks,
+    monkeypatch.setattr(ridge, "_CORES", 3)          # in three parts of 2, 2 and 3 replicates
+    split = _split_fits()
+    assert all(np.array_equal(w, s) for w, s in zip(whole, split, strict=True))
+    # the parent's pool has threads now; a forked child must start its own rather than wait on dead ones
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        child = pool.apply_async(_split_fits, (None,)).get(timeout=60)
+    assert all(np.array_equal(w, c) for w, c in zip(whole, child, strict=True))
