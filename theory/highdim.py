@@ -56,7 +56,7 @@ import sympy as sp
 from .points import discard_sizes, fit_points
 from .process import linear_form
 from .random_matrix import QuadraticSurd, mp_resolvent_moments, projection_trace, pseudo_inverse_trace
-from .rationals import to_rational
+from .rationals import as_sympy, to_rational
 from .workflow import Workflow
 
 __all__ = ["FeedbackPolynomials", "feedback_polynomials", "RiskTerms", "LinregRisk", "WishartRank",
@@ -581,7 +581,7 @@ def ratio_limit_fresh_augment(phi):
     >>> ratio_limit_fresh_augment(0)
     pi**2/6
     """
-    phi = sp.sympify(phi)
+    phi = as_sympy(phi)
     if phi == 0:
         return sp.pi**2 / 6
     if not (phi.is_number and 0 < phi < 1):

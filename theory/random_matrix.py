@@ -38,7 +38,7 @@ from functools import cache
 import mpmath
 import sympy as sp
 
-from .rationals import to_rational
+from .rationals import as_sympy, to_rational
 
 __all__ = ["pseudo_inverse_trace", "projection_trace", "QuadraticSurd", "mp_self_consistent_equation",
            "mp_stieltjes", "mp_density", "mp_atom", "mp_edges", "mp_resolvent_moments"]
@@ -328,7 +328,7 @@ def mp_edges(gamma):
     >>> mp_edges(sp.Rational(1, 4))
     (1/4, 9/4)
     """
-    gamma = sp.sympify(gamma) if not isinstance(gamma, sp.Basic) else gamma
+    gamma = as_sympy(gamma)
     return sp.expand((1 - sp.sqrt(gamma)) ** 2), sp.expand((1 + sp.sqrt(gamma)) ** 2)
 
 

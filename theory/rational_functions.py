@@ -74,10 +74,11 @@ class RationalFunction:
         """A SymPy rational function of ``symbol`` (default :data:`theory.recurrence.k`)."""
         import sympy as sp
 
+        from .rationals import as_sympy
         from .recurrence import k as default
 
         symbol = default if symbol is None else symbol
-        num, den = sp.fraction(sp.cancel(sp.together(sp.sympify(expr))))
+        num, den = sp.fraction(sp.cancel(sp.together(as_sympy(expr))))
         return cls(_to_flint(num, symbol), _to_flint(den, symbol))
 
     # ------------------------------------------------------------- reading

@@ -50,7 +50,7 @@ import flint
 import sympy as sp
 
 from .families import Family, family_of
-from .rationals import format_rational
+from .rationals import as_sympy, format_rational
 from .recurrence import k, rational
 
 __all__ = ["StateSpace", "state_space", "StateSpaceError"]
@@ -153,7 +153,7 @@ class StateSpace:
     def constant(self):
         """Whether the map's coefficients are the same for every k (constant-coefficient case)."""
         return not any(e.has(k) for M in (self.A, self.B, self.c, self.d) for e in M) and \
-            not any(sp.sympify(q).has(k) for q in self.Q)
+            not any(as_sympy(q).has(k) for q in self.Q)
 
     def noise_covariance(self):
         return sp.diag(*self.Q) if self.Q else sp.zeros(0, 0)
@@ -530,7 +530,7 @@ def _check_against_process(ss):
     for n in range(ss.start, last + 1):
         at = {k: n}
         A, B, c, d = (M.subs(at) for M in (ss.A, ss.B, ss.c, ss.d))
-        Qm = sp.diag(*[sp.sympify(q).subs(at) for q in ss.Q])
+        Qm = sp.diag(*[as_sympy(q).subs(at) for q in ss.Q])
         var = (c * moments * c.T + d * Qm * d.T)[0, 0]
         if var != rational(exact[n - 1]):
             raise StateSpaceError(f"the state-space form of {ss.family.name} gives Var H_{n} = {var}, the process "
